@@ -1,0 +1,24 @@
+// Package store is typed access to berth's state in etcd.
+//
+// Reads outside a transaction are linearizable and return values the caller
+// owns. Writes go through Update: an optimistic transaction that records the
+// mod revision of every key it reads and commits its buffered writes in one
+// etcd Txn only if none of those keys changed; otherwise it runs again on
+// fresh reads (bounded by maxTxAttempts). Counters such as task-definition
+// revisions are therefore race-free under any number of concurrent writers,
+// on one server or many sharing an etcd cluster.
+//
+// Values are JSON; enums are persisted by name.
+//
+// Key layout (all under /berth/v1/):
+//
+//	clusters/<name>                              ecs.Cluster
+//	taskdef-families/<family>                    family record: last revision ever issued, count of ACTIVE revisions
+//	taskdefs/<family>#<revision, 10 digits>      ecs.TaskDefinition
+//	account-settings/<principal ARN>#<name>      ecs.AccountSetting (the root principal's settings are the account default)
+//
+// The '#' separator sorts below every character of a family name
+// ([A-Za-z0-9_-]), so a scan of taskdefs/ yields families in lexicographic
+// order and, within a family, revisions in numeric order: exactly the order
+// ListTaskDefinitions promises. Zero-padded revisions keep numeric order.
+package store

@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Sentinel errors. Callers match them with errors.Is.
+var (
+	// ErrNotFound: the key does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a transaction kept losing compare-and-swap races and gave
+	// up after maxTxAttempts.
+	ErrConflict = errors.New("too many concurrent updates")
+	// ErrNoSpace: etcd refused a write because its backend quota is full.
+	// Reads are still served.
+	ErrNoSpace = errors.New("the data store is out of space")
+)
+
+const (
+	// maxTxAttempts bounds optimistic retries of one Update. Each retry
+	// means another writer committed a key this transaction read; 64
+	// losses in a row means pathological contention, reported as
+	// ErrConflict rather than spinning.
+	maxTxAttempts = 64
+	// maxRetryBackoff caps the jittered pause between retries, which
+	// spreads competing writers apart.
+	maxRetryBackoff = 20 * time.Millisecond
+	// opTimeout bounds one etcd round trip. A single-node etcd answers in
+	// milliseconds; an external cluster mid-election takes a few seconds.
+	// Past this the API answers ServerException instead of hanging.
+	opTimeout = 10 * time.Second
+	// listBatch is how many keys one scan fetches from etcd at a time.
+	listBatch = 500
+)
+
+// Store is typed access to berth's state in etcd. Reads return fresh
+// values that the caller owns; writes go through Update, which commits only
+// if nothing it read has changed since.
+type Store struct {
+	cli *clientv3.Client
+}
+
+// New returns a Store over cli.
+func New(cli *clientv3.Client) *Store { return &Store{cli: cli} }
+
+// Client is the underlying etcd client.
+func (s *Store) Client() *clientv3.Client { return s.cli }
+
+// Update runs fn in an optimistic transaction and commits its writes
+// atomically, on the condition that every key fn read still has the mod
+// revision it had when read (absent keys must still be absent). When another
+// writer got there first, fn runs again on fresh reads, so fn must be free of
+// side effects other than through tx. It returns the etcd revision of the
+// commit.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error) {
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		tx := newTx(ctx, s.cli)
+		if err := fn(tx); err != nil {
+			return 0, err
+		}
+		rev, ok, err := tx.commit()
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			return rev, nil
+		}
+		backoff := time.Duration(rand.Int64N(int64(maxRetryBackoff) * int64(attempt+1) / maxTxAttempts))
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return 0, ErrConflict
+}
+
+// Tx is one attempt of an optimistic transaction. Reads are recorded with
+// their mod revisions; writes are buffered until commit. A Tx sees its own
+// buffered writes.
+type Tx struct {
+	ctx     context.Context
+	kv      clientv3.KV
+	reads   map[string]int64 // key → mod revision when read; 0 = absent
+	pending map[string]write // key → buffered write
+	order   []string         // keys of pending, in first-write order
+}
+
+type write struct {
+	value  []byte
+	delete bool
+}
+
+func newTx(ctx context.Context, kv clientv3.KV) *Tx {
+	return &Tx{ctx: ctx, kv: kv, reads: map[string]int64{}, pending: map[string]write{}}
+}
+
+// get returns the raw value of key, or ErrNotFound.
+func (tx *Tx) get(key string) ([]byte, error) {
+	if w, ok := tx.pending[key]; ok {
+		if w.delete {
+			return nil, ErrNotFound
+		}
+		return w.value, nil
+	}
+	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
+	defer cancel()
+	// Serializable is enough: a stale read fails the commit's compare.
+	resp, err := tx.kv.Get(ctx, key, clientv3.WithSerializable())
+	if err != nil {
+		return nil, mapEtcdErr(err)
+	}
+	if len(resp.Kvs) == 0 {
+		tx.reads[key] = 0
+		return nil, ErrNotFound
+	}
+	tx.reads[key] = resp.Kvs[0].ModRevision
+	return resp.Kvs[0].Value, nil
+}
+
+func (tx *Tx) put(key string, value []byte) {
+	if _, ok := tx.pending[key]; !ok {
+		tx.order = append(tx.order, key)
+	}
+	tx.pending[key] = write{value: value}
+}
+
+func (tx *Tx) del(key string) {
+	if _, ok := tx.pending[key]; !ok {
+		tx.order = append(tx.order, key)
+	}
+	tx.pending[key] = write{delete: true}
+}
+
+func (tx *Tx) commit() (rev int64, ok bool, err error) {
+	if len(tx.pending) == 0 {
+		return 0, true, nil
+	}
+	cmps := make([]clientv3.Cmp, 0, len(tx.reads))
+	for key, modRev := range tx.reads {
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(key), "=", modRev))
+	}
+	ops := make([]clientv3.Op, 0, len(tx.order))
+	for _, key := range tx.order {
+		if w := tx.pending[key]; w.delete {
+			ops = append(ops, clientv3.OpDelete(key))
+		} else {
+			ops = append(ops, clientv3.OpPut(key, string(w.value)))
+		}
+	}
+	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
+	defer cancel()
+	resp, err := tx.kv.Txn(ctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return 0, false, mapEtcdErr(err)
+	}
+	return resp.Header.Revision, resp.Succeeded, nil
+}
+
+// getJSON decodes the value at key into a new T.
+func getJSON[T any](tx *Tx, key string) (*T, error) {
+	raw, err := tx.get(key)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func putJSON(tx *Tx, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	tx.put(key, raw)
+	return nil
+}
+
+// read returns the decoded value at key, read linearizably outside any
+// transaction.
+func read[T any](ctx context.Context, s *Store, key string) (*T, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, key)
+	if err != nil {
+		return nil, mapEtcdErr(err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, ErrNotFound
+	}
+	v := new(T)
+	if err := json.Unmarshal(resp.Kvs[0].Value, v); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// scan calls visit for each key under prefix that sorts after 'after'
+// (ascending, or descending before 'after' when desc is set), in batches,
+// until visit returns false or the keys run out. An empty 'after' starts at
+// the first (or, descending, the last) key.
+func (s *Store) scan(ctx context.Context, prefix, after string, desc bool, visit func(kv *mvccpb.KeyValue) (more bool, err error)) error {
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	lo, hi := prefix, end
+	for {
+		switch {
+		case after != "" && !desc:
+			lo = after + "\x00"
+		case after != "" && desc:
+			hi = after
+		}
+		opts := []clientv3.OpOption{clientv3.WithRange(hi), clientv3.WithLimit(listBatch)}
+		if desc {
+			opts = append(opts, clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
+		}
+		cctx, cancel := context.WithTimeout(ctx, opTimeout)
+		resp, err := s.cli.Get(cctx, lo, opts...)
+		cancel()
+		if err != nil {
+			return mapEtcdErr(err)
+		}
+		for _, kv := range resp.Kvs {
+			more, err := visit(kv)
+			if err != nil || !more {
+				return err
+			}
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return nil
+		}
+		after = string(resp.Kvs[len(resp.Kvs)-1].Key)
+	}
+}
+
+func mapEtcdErr(err error) error {
+	if errors.Is(err, rpctypes.ErrNoSpace) || errors.Is(err, rpctypes.ErrGRPCNoSpace) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return fmt.Errorf("etcd: %w", err)
+}
