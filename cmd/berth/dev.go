@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/server"
+)
+
+// Development credentials written to DATA_DIR/env. 'berth dev' accepts any
+// well-signed key, so these are only a convenience, not a secret.
+const (
+	devAccessKeyID     = "AKIDBERTHDEV"
+	devSecretAccessKey = "berth-dev-secret"
+)
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("berth dev", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var common commonFlags
+	common.register(fset)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := common.config(stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Auth = awsjson.AuthAnyKey
+	cfg.Log.Warn("berth dev accepts any well-signed request whatever its key (--auth any-key): for a trusted machine only")
+	return serve(ctx, cfg, func(srv *server.Server) error {
+		env := devEnv(srv.URL(), cfg.Region)
+		path := filepath.Join(cfg.DataDir, "env")
+		if err := os.WriteFile(path, []byte(env), 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		fmt.Fprintf(stdout, "berth is running at %s. In another shell:\n\n  source %s\n  aws ecs list-clusters\n\nor export these:\n\n%s\n", srv.URL(), path, env)
+		return nil
+	})
+}
+
+// devEnv is the shell lines that point the AWS CLI and SDKs at berth.
+func devEnv(url, region string) string {
+	return fmt.Sprintf("export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\nexport AWS_ENDPOINT_URL=%s\n",
+		devAccessKeyID, devSecretAccessKey, region, region, url)
+}

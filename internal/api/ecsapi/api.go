@@ -1,0 +1,73 @@
+package ecsapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// Config is what the ECS API needs.
+type Config struct {
+	Store *store.Store
+	ARNs  arn.Builder
+	Log   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// API implements the ECS operations.
+type API struct {
+	store *store.Store
+	arns  arn.Builder
+	log   *slog.Logger
+	now   func() time.Time
+	// families serializes registrations of one family within this process,
+	// so concurrent writers queue instead of burning optimistic retries.
+	// The store's compare-and-swap still guarantees correctness across
+	// server replicas.
+	families keyedMutex
+}
+
+// New returns the API and makes sure the default cluster exists.
+func New(ctx context.Context, cfg Config) (*API, error) {
+	a := &API{store: cfg.Store, arns: cfg.ARNs, log: cfg.Log, now: cfg.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if err := a.ensureDefaultCluster(ctx); err != nil {
+		return nil, fmt.Errorf("create the default cluster: %w", err)
+	}
+	return a, nil
+}
+
+// Service is the ECS service for awsjson.Server, with every operation of
+// the model registered.
+func (a *API) Service() *awsjson.Service {
+	svc := &awsjson.Service{TargetPrefix: wire.ECSTargetPrefix, MapError: mapError}
+	a.registerClusters(svc)
+	a.registerTaskDefinitions(svc)
+	a.registerTags(svc)
+	a.registerAccountSettings(svc)
+	for _, name := range wire.ECSOperations {
+		if !svc.Has(name) {
+			svc.Handle(name, unsupported(name))
+		}
+	}
+	return svc
+}
+
+func unsupported(name string) awsjson.Operation {
+	return func(context.Context, []byte) (any, error) {
+		return nil, &ecs.Error{Code: ecs.CodeUnsupportedFeature, Message: fmt.Sprintf("berth does not support %s yet.", name)}
+	}
+}
+
+// timestamp is now as a wire time, truncated to milliseconds as ECS reports.
+func (a *API) timestamp() time.Time { return a.now().UTC().Truncate(time.Millisecond) }

@@ -1,0 +1,328 @@
+package ecsapi
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// maxDescribeClusters is DescribeClusters' limit on names per call.
+const maxDescribeClusters = 100
+
+func (a *API) registerClusters(svc *awsjson.Service) {
+	svc.Handle("CreateCluster", awsjson.Handle(a.CreateCluster))
+	svc.Handle("DescribeClusters", awsjson.Handle(a.DescribeClusters))
+	svc.Handle("ListClusters", awsjson.Handle(a.ListClusters))
+	svc.Handle("UpdateCluster", awsjson.Handle(a.UpdateCluster))
+	svc.Handle("UpdateClusterSettings", awsjson.Handle(a.UpdateClusterSettings))
+	svc.Handle("DeleteCluster", awsjson.Handle(a.DeleteCluster))
+}
+
+// clusterName resolves a cluster reference (name or ARN; absent means
+// "default") to a name. A malformed reference names no cluster.
+func clusterName(ref *string) (string, error) {
+	s := str(ref)
+	switch {
+	case s == "":
+		return ecs.DefaultClusterName, nil
+	case arn.IsARN(s):
+		a, err := arn.Parse(s)
+		if err != nil || a.Service != "ecs" || a.Type() != "cluster" || !ecs.ValidName(a.Path()) {
+			return "", ecs.ErrClusterNotFound
+		}
+		return a.Path(), nil
+	case !ecs.ValidName(s):
+		return "", ecs.ErrClusterNotFound
+	default:
+		return s, nil
+	}
+}
+
+// activeCluster reads the referenced cluster; a missing or deleted cluster
+// is ClusterNotFoundException.
+func (a *API) activeCluster(ctx context.Context, ref *string) (*ecs.Cluster, error) {
+	name, err := clusterName(ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.store.GetCluster(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
+		return nil, ecs.ErrClusterNotFound
+	}
+	return c, err
+}
+
+func (a *API) ensureDefaultCluster(ctx context.Context) error {
+	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.GetCluster(ecs.DefaultClusterName)
+		if !errors.Is(err, store.ErrNotFound) {
+			return err // exists (in any status), or a real error
+		}
+		return tx.PutCluster(a.newCluster(ecs.DefaultClusterName, nil, nil))
+	})
+	return err
+}
+
+func (a *API) newCluster(name string, settings []wire.ClusterSetting, tags []ecs.Tag) *ecs.Cluster {
+	if len(settings) == 0 {
+		// ECS records the containerInsights setting a cluster was created
+		// with, from the account default when the request names none.
+		settings = []wire.ClusterSetting{{Name: wire.ClusterSettingNameContainerInsights, Value: ptr(ecs.DefaultAccountSettingValue(wire.SettingNameContainerInsights))}}
+	}
+	return &ecs.Cluster{Name: name, ARN: a.arns.Cluster(name), Status: ecs.ClusterActive, CreatedAt: a.timestamp(), Settings: settings, Tags: tags}
+}
+
+// CreateCluster creates a cluster. Creating a name that is already ACTIVE
+// returns the existing cluster unchanged; a deleted (INACTIVE) name is
+// created afresh.
+func (a *API) CreateCluster(ctx context.Context, in *wire.CreateClusterRequest) (*wire.CreateClusterResponse, error) {
+	name := str(in.ClusterName)
+	if name == "" {
+		name = ecs.DefaultClusterName
+	}
+	if !ecs.ValidName(name) {
+		return nil, ecs.InvalidParameter("Cluster name can have up to 255 characters: letters (uppercase and lowercase), numbers, underscores and hyphens.")
+	}
+	tags, err := validateTagRequest(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateClusterUpdate(in.Settings, in.Configuration, in.ServiceConnectDefaults); err != nil {
+		return nil, err
+	}
+	if len(in.CapacityProviders) > 0 || len(in.DefaultCapacityProviderStrategy) > 0 {
+		return nil, &ecs.Error{Code: ecs.CodeUnsupportedFeature, Message: "berth does not support capacity providers; container instances join a cluster by running 'berth agent'."}
+	}
+	var out *ecs.Cluster
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		existing, err := tx.GetCluster(name)
+		if err == nil && existing.Status == ecs.ClusterActive {
+			out = existing
+			return nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		out = a.newCluster(name, ecs.MergeClusterSettings(nil, in.Settings), tags)
+		out.Configuration = in.Configuration
+		return tx.PutCluster(out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.CreateClusterResponse{Cluster: a.clusterToWire(ctx, out, allClusterFields)}, nil
+}
+
+func validateClusterUpdate(settings []wire.ClusterSetting, cfg *wire.ClusterConfiguration, sc *wire.ClusterServiceConnectDefaultsRequest) error {
+	if err := ecs.ValidateClusterSettings(settings); err != nil {
+		return err
+	}
+	if err := ecs.ValidateClusterConfiguration(cfg); err != nil {
+		return err
+	}
+	if sc != nil {
+		return &ecs.Error{Code: ecs.CodeNamespaceNotFound, Message: "berth does not support Service Connect namespaces yet; serviceConnectDefaults cannot be set."}
+	}
+	return nil
+}
+
+// allClusterFields is what create, update and delete responses carry.
+var allClusterFields = map[wire.ClusterField]bool{
+	wire.ClusterFieldSettings: true, wire.ClusterFieldConfigurations: true, wire.ClusterFieldTags: true,
+}
+
+func (a *API) clusterToWire(_ context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) *wire.Cluster {
+	// No container instances, tasks or services exist yet, so every count is
+	// zero. They are derived from those resources, never stored here.
+	out := &wire.Cluster{
+		ClusterArn:                        ptr(c.ARN),
+		ClusterName:                       ptr(c.Name),
+		Status:                            ptr(string(c.Status)),
+		RegisteredContainerInstancesCount: i32(0),
+		RunningTasksCount:                 i32(0),
+		PendingTasksCount:                 i32(0),
+		ActiveServicesCount:               i32(0),
+		CapacityProviders:                 []string{},
+		DefaultCapacityProviderStrategy:   []wire.CapacityProviderStrategyItem{},
+	}
+	if include[wire.ClusterFieldSettings] {
+		out.Settings = c.Settings
+	}
+	if include[wire.ClusterFieldConfigurations] {
+		out.Configuration = c.Configuration
+	}
+	if include[wire.ClusterFieldTags] {
+		out.Tags = tagsToWire(c.Tags)
+	}
+	if include[wire.ClusterFieldStatistics] {
+		out.Statistics = clusterStatistics()
+	}
+	if include[wire.ClusterFieldAttachments] {
+		out.Attachments = []wire.Attachment{}
+	}
+	return out
+}
+
+// clusterStatistics are DescribeClusters' STATISTICS, by launch type.
+func clusterStatistics() []wire.KeyValuePair {
+	names := []string{
+		"runningEC2TasksCount", "runningFargateTasksCount", "pendingEC2TasksCount", "pendingFargateTasksCount",
+		"activeEC2ServiceCount", "activeFargateServiceCount", "drainingEC2ServiceCount", "drainingFargateServiceCount",
+	}
+	out := make([]wire.KeyValuePair, len(names))
+	for i, n := range names {
+		out[i] = wire.KeyValuePair{Name: ptr(n), Value: ptr(strconv.Itoa(0))}
+	}
+	return out
+}
+
+// DescribeClusters describes up to 100 clusters, ACTIVE or INACTIVE.
+// Unknown names come back in failures with reason MISSING.
+func (a *API) DescribeClusters(ctx context.Context, in *wire.DescribeClustersRequest) (*wire.DescribeClustersResponse, error) {
+	if len(in.Clusters) > maxDescribeClusters {
+		return nil, ecs.InvalidParameter("clusters can have at most %d items.", maxDescribeClusters)
+	}
+	include := map[wire.ClusterField]bool{}
+	for _, f := range in.Include {
+		if err := validateEnum("include", f, wire.ClusterField("").Values()); err != nil {
+			return nil, err
+		}
+		include[f] = true
+	}
+	refs := in.Clusters
+	if len(refs) == 0 {
+		refs = []string{ecs.DefaultClusterName}
+	}
+	out := &wire.DescribeClustersResponse{Clusters: []wire.Cluster{}, Failures: []wire.Failure{}}
+	for _, ref := range refs {
+		name, err := clusterName(&ref)
+		var c *ecs.Cluster
+		if err == nil {
+			c, err = a.store.GetCluster(ctx, name)
+		}
+		switch {
+		case err == nil:
+			out.Clusters = append(out.Clusters, *a.clusterToWire(ctx, c, include))
+		case errors.Is(err, store.ErrNotFound) || errors.Is(err, ecs.ErrClusterNotFound):
+			out.Failures = append(out.Failures, missing(a.clusterRefARN(ref)))
+		default:
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// clusterRefARN is the ARN a failure reports for a cluster reference.
+func (a *API) clusterRefARN(ref string) string {
+	if arn.IsARN(ref) {
+		return ref
+	}
+	return a.arns.Cluster(ref)
+}
+
+// ListClusters lists ACTIVE clusters by name.
+func (a *API) ListClusters(ctx context.Context, in *wire.ListClustersRequest) (*wire.ListClustersResponse, error) {
+	limit, err := pageSize(in.MaxResults, defaultMaxResults, maxMaxResults)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeToken(in.NextToken, store.ClusterPageKey(""))
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.store.ListClusters(ctx, after, limit, func(c *ecs.Cluster) bool { return c.Status == ecs.ClusterActive })
+	if err != nil {
+		return nil, err
+	}
+	out := &wire.ListClustersResponse{ClusterArns: []string{}, NextToken: encodeToken(page.Next)}
+	for _, c := range page.Items {
+		out.ClusterArns = append(out.ClusterArns, c.ARN)
+	}
+	return out, nil
+}
+
+// UpdateCluster changes a cluster's settings and configuration.
+func (a *API) UpdateCluster(ctx context.Context, in *wire.UpdateClusterRequest) (*wire.UpdateClusterResponse, error) {
+	if err := required("cluster", in.Cluster); err != nil {
+		return nil, err
+	}
+	if err := validateClusterUpdate(in.Settings, in.Configuration, in.ServiceConnectDefaults); err != nil {
+		return nil, err
+	}
+	c, err := a.updateCluster(ctx, in.Cluster, func(c *ecs.Cluster) {
+		c.Settings = ecs.MergeClusterSettings(c.Settings, in.Settings)
+		if in.Configuration != nil {
+			c.Configuration = in.Configuration
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UpdateClusterResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+}
+
+// UpdateClusterSettings changes a cluster's settings.
+func (a *API) UpdateClusterSettings(ctx context.Context, in *wire.UpdateClusterSettingsRequest) (*wire.UpdateClusterSettingsResponse, error) {
+	if err := required("cluster", in.Cluster); err != nil {
+		return nil, err
+	}
+	if in.Settings == nil {
+		return nil, ecs.InvalidParameter("settings is required.")
+	}
+	if err := ecs.ValidateClusterSettings(in.Settings); err != nil {
+		return nil, err
+	}
+	c, err := a.updateCluster(ctx, in.Cluster, func(c *ecs.Cluster) {
+		c.Settings = ecs.MergeClusterSettings(c.Settings, in.Settings)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UpdateClusterSettingsResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+}
+
+// updateCluster applies change to an ACTIVE cluster in one transaction.
+func (a *API) updateCluster(ctx context.Context, ref *string, change func(*ecs.Cluster)) (*ecs.Cluster, error) {
+	name, err := clusterName(ref)
+	if err != nil {
+		return nil, err
+	}
+	var out *ecs.Cluster
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.GetCluster(name)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
+			return ecs.ErrClusterNotFound
+		}
+		if err != nil {
+			return err
+		}
+		change(c)
+		out = c
+		return tx.PutCluster(c)
+	})
+	return out, err
+}
+
+// DeleteCluster marks a cluster INACTIVE. It stays describable; the name
+// can be created again. ECS refuses to delete a cluster that still has
+// container instances, tasks or services; none of those exist in berth yet,
+// so there is nothing to refuse for.
+func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) (*wire.DeleteClusterResponse, error) {
+	if err := required("cluster", in.Cluster); err != nil {
+		return nil, err
+	}
+	c, err := a.updateCluster(ctx, in.Cluster, func(c *ecs.Cluster) {
+		c.Status = ecs.ClusterInactive
+		c.DeletedAt = a.timestamp()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.DeleteClusterResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+}

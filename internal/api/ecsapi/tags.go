@@ -1,0 +1,180 @@
+package ecsapi
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+func (a *API) registerTags(svc *awsjson.Service) {
+	svc.Handle("TagResource", awsjson.Handle(a.TagResource))
+	svc.Handle("UntagResource", awsjson.Handle(a.UntagResource))
+	svc.Handle("ListTagsForResource", awsjson.Handle(a.ListTagsForResource))
+}
+
+var errInvalidARN = ecs.InvalidParameter("The ARN provided is invalid.")
+
+// taggable is the tag access of one resource, found by ARN.
+type taggable struct {
+	get func(tx *store.Tx) ([]ecs.Tag, error)
+	put func(tx *store.Tx, tags []ecs.Tag) error
+}
+
+// resolveTaggable finds the resource an ARN names. Clusters and task
+// definitions can be tagged today; tasks, services and container instances
+// join as they come to exist.
+func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
+	if err := required("resourceArn", resourceARN); err != nil {
+		return taggable{}, err
+	}
+	parsed, err := arn.Parse(*resourceARN)
+	if err != nil || parsed.Service != "ecs" {
+		return taggable{}, errInvalidARN
+	}
+	switch parsed.Type() {
+	case "cluster":
+		return a.clusterTags(parsed.Path()), nil
+	case "task-definition":
+		family, rev, ok := strings.Cut(parsed.Path(), ":")
+		n, err := strconv.Atoi(rev)
+		if !ok || err != nil || n < 1 {
+			return taggable{}, errInvalidARN
+		}
+		return a.taskDefinitionTags(family, n), nil
+	case "task", "service", "container-instance", "capacity-provider", "task-set":
+		return taggable{}, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+	default:
+		return taggable{}, errInvalidARN
+	}
+}
+
+func (a *API) clusterTags(name string) taggable {
+	load := func(tx *store.Tx) (*ecs.Cluster, error) {
+		c, err := tx.GetCluster(name)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
+			return nil, ecs.ErrClusterNotFound
+		}
+		return c, err
+	}
+	return taggable{
+		get: func(tx *store.Tx) ([]ecs.Tag, error) {
+			c, err := load(tx)
+			if err != nil {
+				return nil, err
+			}
+			return c.Tags, nil
+		},
+		put: func(tx *store.Tx, tags []ecs.Tag) error {
+			c, err := load(tx)
+			if err != nil {
+				return err
+			}
+			c.Tags = tags
+			return tx.PutCluster(c)
+		},
+	}
+}
+
+func (a *API) taskDefinitionTags(family string, revision int) taggable {
+	load := func(tx *store.Tx) (*ecs.TaskDefinition, error) {
+		td, err := tx.GetTaskDefinition(family, revision)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified task definition does not exist."}
+		}
+		return td, err
+	}
+	return taggable{
+		get: func(tx *store.Tx) ([]ecs.Tag, error) {
+			td, err := load(tx)
+			if err != nil {
+				return nil, err
+			}
+			return td.Tags, nil
+		},
+		put: func(tx *store.Tx, tags []ecs.Tag) error {
+			td, err := load(tx)
+			if err != nil {
+				return err
+			}
+			td.Tags = tags
+			return tx.PutTaskDefinition(td)
+		},
+	}
+}
+
+// TagResource adds or overwrites tags on a resource.
+func (a *API) TagResource(ctx context.Context, in *wire.TagResourceRequest) (*wire.TagResourceResponse, error) {
+	res, err := a.resolveTaggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	if in.Tags == nil {
+		return nil, ecs.InvalidParameter("tags is required.")
+	}
+	add, err := validateTagRequest(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := res.get(tx)
+		if err != nil {
+			return err
+		}
+		merged, err := ecs.MergeTags(cur, add)
+		if err != nil {
+			return err
+		}
+		return res.put(tx, merged)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.TagResourceResponse{}, nil
+}
+
+// UntagResource removes tags by key; keys the resource lacks are ignored.
+func (a *API) UntagResource(ctx context.Context, in *wire.UntagResourceRequest) (*wire.UntagResourceResponse, error) {
+	res, err := a.resolveTaggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	if in.TagKeys == nil {
+		return nil, ecs.InvalidParameter("tagKeys is required.")
+	}
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := res.get(tx)
+		if err != nil {
+			return err
+		}
+		return res.put(tx, ecs.RemoveTags(cur, in.TagKeys))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UntagResourceResponse{}, nil
+}
+
+// ListTagsForResource returns a resource's tags.
+func (a *API) ListTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResponse, error) {
+	res, err := a.resolveTaggable(in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	var tags []ecs.Tag
+	// A read-only transaction: nothing is written, so nothing is committed.
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		tags, err = res.get(tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListTagsForResourceResponse{Tags: tagsToWire(tags)}, nil
+}
