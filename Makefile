@@ -1,0 +1,53 @@
+# berth — see README.md. Every target is safe to run from a clean clone.
+
+GO       ?= go
+BIN      ?= bin/berth
+# FUZZTIME bounds each fuzz target in 'make fuzz' (CI uses the default).
+FUZZTIME ?= 10s
+# STATICCHECK is pinned so that lint results do not change under us.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build dev test lint unit e2e fuzz generate bench-api clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/berth
+
+# The embedded default: server and embedded etcd on 127.0.0.1:4040.
+dev:
+	$(GO) run ./cmd/berth dev
+
+# Everything CI runs: lint, all tests, short fuzz runs.
+test: lint unit fuzz
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Unit, integration and end-to-end tests (real server, real etcd, AWS CLI).
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+e2e:
+	$(GO) test -count=1 -timeout 20m ./test/e2e/...
+
+# Bounded runs of every fuzz target.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/awsjson/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAuthorization$$' -fuzztime $(FUZZTIME) ./internal/awsjson/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/awsjson/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/arn/
+
+# Regenerate internal/wire from the botocore ECS model (needs python3 with botocore).
+generate:
+	$(GO) generate ./internal/wire/
+
+# API throughput and latency against a real server; last line: RESULT ...
+bench-api:
+	$(GO) run ./bench/api
+
+clean:
+	rm -rf bin
