@@ -41,7 +41,7 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 // nor its auth tokens are reachable from outside.
 var harmlessWarnings = map[string]bool{
 	"Running http and grpc server on single port. This is not recommended for production.": true,
-	"simple token is not cryptographically signed":                                          true,
+	"simple token is not cryptographically signed":                                         true,
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
