@@ -1,10 +1,6 @@
 package store
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "fmt"
 
 const root = "/berth/v1/"
 
@@ -23,17 +19,3 @@ func taskDefKey(family string, revision int) string {
 }
 func accountSettingPrefix(principal string) string    { return accountSettingsPrefix + principal + "#" }
 func accountSettingKey(principal, name string) string { return accountSettingPrefix(principal) + name }
-
-// parseTaskDefKey returns the family and revision of a taskdefs/ key.
-func parseTaskDefKey(key string) (family string, revision int, ok bool) {
-	rest, found := strings.CutPrefix(key, taskDefsPrefix)
-	if !found {
-		return "", 0, false
-	}
-	i := strings.LastIndexByte(rest, '#')
-	if i < 0 {
-		return "", 0, false
-	}
-	rev, err := strconv.Atoi(rest[i+1:])
-	return rest[:i], rev, err == nil
-}

@@ -44,20 +44,6 @@ func clusterName(ref *string) (string, error) {
 	}
 }
 
-// activeCluster reads the referenced cluster; a missing or deleted cluster
-// is ClusterNotFoundException.
-func (a *API) activeCluster(ctx context.Context, ref *string) (*ecs.Cluster, error) {
-	name, err := clusterName(ref)
-	if err != nil {
-		return nil, err
-	}
-	c, err := a.store.GetCluster(ctx, name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
-		return nil, ecs.ErrClusterNotFound
-	}
-	return c, err
-}
-
 func (a *API) ensureDefaultCluster(ctx context.Context) error {
 	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.GetCluster(ecs.DefaultClusterName)

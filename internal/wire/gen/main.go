@@ -3,8 +3,8 @@
 //
 // It is written for the ECS model and run from internal/wire via go generate
 // (see ../doc.go), but knows nothing ECS-specific beyond the defaults of its
-// flags. It needs only the standard library; python3 is used by the
-// go:generate line only to locate the model installed with botocore.
+// flags. It needs only the standard library; python3 is used only by the
+// generate directive, to locate the model installed with botocore.
 //
 // Usage:
 //
