@@ -254,3 +254,38 @@ func TestLatestActiveSkipsInactiveRevisions(t *testing.T) {
 		t.Fatalf("latest active = %v (err %v), want revision 2", td, err)
 	}
 }
+
+func TestWatchDeliversCommitsInOrderFromARevision(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	put := func(name string, status ecs.ClusterStatus) int64 {
+		t.Helper()
+		rev, err := s.Update(ctx, func(tx *Tx) error { return tx.PutCluster(&ecs.Cluster{Name: name, Status: status}) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rev
+	}
+	first := put("a", ecs.ClusterActive) // before the watch starts
+	events, errc := s.WatchClusters(ctx, first)
+	put("b", ecs.ClusterActive)
+	put("a", ecs.ClusterInactive)
+
+	want := []string{"a ACTIVE", "b ACTIVE", "a INACTIVE"}
+	for i, w := range want {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatalf("watch closed after %d events: %v", i, <-errc)
+			}
+			if got := e.Value.Name + " " + string(e.Value.Status); got != w || e.Type != EventPut {
+				t.Fatalf("event %d = %s %s, want PUT %s", i, e.Type, got, w)
+			}
+			if i == 0 && e.Revision != first {
+				t.Fatalf("first event at revision %d, want %d", e.Revision, first)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no event %d (%s)", i, w)
+		}
+	}
+}

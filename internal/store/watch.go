@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// EventType says whether a watched key was written or deleted.
+type EventType string
+
+// Event types.
+const (
+	EventPut    EventType = "PUT"
+	EventDelete EventType = "DELETE"
+)
+
+// Event is one change to a watched resource. Value is nil for deletions.
+type Event[T any] struct {
+	Type     EventType
+	Key      string
+	Value    *T
+	Revision int64 // etcd revision of the change
+}
+
+// watchBuffer is how many events a watcher may fall behind before the
+// producer blocks. Watchers are the scheduler's and controllers' caches,
+// which consume promptly; a small buffer smooths bursts of commits.
+const watchBuffer = 256
+
+// watch streams changes under prefix from revision fromRev on (0: from
+// now). The channel closes when ctx ends or the watch fails; a failure,
+// such as fromRev having been compacted away, is delivered on errc first so
+// the consumer knows to relist and watch again from the list's revision.
+func watch[T any](ctx context.Context, s *Store, prefix string, fromRev int64) (<-chan Event[T], <-chan error) {
+	out := make(chan Event[T], watchBuffer)
+	errc := make(chan error, 1)
+	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithPrevKV()}
+	if fromRev > 0 {
+		opts = append(opts, clientv3.WithRev(fromRev))
+	}
+	wctx := clientv3.WithRequireLeader(ctx)
+	wch := s.cli.Watch(wctx, prefix, opts...)
+	go func() {
+		defer close(out)
+		defer close(errc)
+		for resp := range wch {
+			if err := resp.Err(); err != nil {
+				errc <- fmt.Errorf("watch %s: %w", prefix, err)
+				return
+			}
+			for _, ev := range resp.Events {
+				e, err := decodeEvent[T](ev)
+				if err != nil {
+					errc <- err
+					return
+				}
+				select {
+				case out <- e:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, errc
+}
+
+func decodeEvent[T any](ev *clientv3.Event) (Event[T], error) {
+	e := Event[T]{Key: string(ev.Kv.Key), Revision: ev.Kv.ModRevision, Type: EventPut}
+	if ev.Type == clientv3.EventTypeDelete {
+		e.Type = EventDelete
+		return e, nil
+	}
+	e.Value = new(T)
+	if err := json.Unmarshal(ev.Kv.Value, e.Value); err != nil {
+		return e, fmt.Errorf("decode %s: %w", ev.Kv.Key, err)
+	}
+	return e, nil
+}
+
+// WatchClusters streams cluster changes from revision fromRev on.
+func (s *Store) WatchClusters(ctx context.Context, fromRev int64) (<-chan Event[ecs.Cluster], <-chan error) {
+	return watch[ecs.Cluster](ctx, s, clustersPrefix, fromRev)
+}
+
+// WatchTaskDefinitions streams task-definition changes from revision
+// fromRev on.
+func (s *Store) WatchTaskDefinitions(ctx context.Context, fromRev int64) (<-chan Event[ecs.TaskDefinition], <-chan error) {
+	return watch[ecs.TaskDefinition](ctx, s, taskDefsPrefix, fromRev)
+}
