@@ -16,7 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-const ecsTarget = "AmazonEC2ContainerServiceV20141113."
+// ecsTargetPrefix is the X-Amz-Target prefix of every ECS operation.
+const ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
 
 // signedCall is one raw request to a server, signed as an AWS client would
 // sign it.
@@ -45,7 +46,7 @@ func (c signedCall) do(t *testing.T, s *server) rawResult {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", ecsTarget+c.target)
+	req.Header.Set("X-Amz-Target", ecsTargetPrefix+c.target)
 	if !c.noSign {
 		c.sign(t, req)
 	}
@@ -109,7 +110,7 @@ func TestSigV4ThroughTheServer(t *testing.T) {
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader([]byte(`{ }`))), 3
 		}}, wantType: "InvalidSignatureException", wantMsg: "The request signature we calculated does not match"},
 		{name: "target changed after signing", call: signedCall{target: "ListClusters", body: "{}", tamper: func(r *http.Request) {
-			r.Header.Set("X-Amz-Target", ecsTarget+"DeleteCluster")
+			r.Header.Set("X-Amz-Target", ecsTargetPrefix+"DeleteCluster")
 		}}, wantType: "InvalidSignatureException", wantMsg: "The request signature we calculated does not match"},
 		{name: "host changed after signing", call: signedCall{target: "ListClusters", body: "{}", rawHost: "localhost"}, wantType: "InvalidSignatureException", wantMsg: "The request signature we calculated does not match"},
 		{name: "garbled authorization", call: signedCall{target: "ListClusters", body: "{}", tamper: func(r *http.Request) {
