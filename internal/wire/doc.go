@@ -8,8 +8,12 @@
 //     CreateClusterResponse, ...). Exception shapes are not structs; their
 //     names are listed in ECSErrorTypes.
 //   - The json tag of every field is the model's member name, verbatim
-//     (lowerCamel, e.g. "clusterArn"), always with omitempty. Field names are
+//     (lowerCamel, e.g. "clusterArn"), always with omitzero. Field names are
 //     the member name with its first letter upper-cased (ClusterArn).
+//     omitzero (not omitempty) keeps a list that is present but empty: a nil
+//     slice is omitted, a non-nil empty one is sent as [], so what a client
+//     registered as [] is echoed as [], and responses can say "tags": [] as
+//     ECS does.
 //   - Scalar members are pointers so that absent is not the same as zero:
 //     string -> *string, integer -> *int32, long -> *int64, boolean -> *bool,
 //     double -> *float64, timestamp -> *Time. blob is []byte.

@@ -8,10 +8,10 @@ import "encoding/json"
 // as GPUs) for instance type selection.
 type AcceleratorCountRequest struct {
 	// The maximum number of accelerators.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// The minimum number of accelerators.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // AcceleratorManufacturer is an enum; its known values are the
@@ -80,10 +80,10 @@ func (AcceleratorName) Values() []AcceleratorName {
 // memory in mebibytes (MiB) for instance type selection.
 type AcceleratorTotalMemoryMiBRequest struct {
 	// The maximum total accelerator memory in MiB.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// The minimum total accelerator memory in MiB.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // AcceleratorType is an enum; its known values are the AcceleratorType*
@@ -128,22 +128,22 @@ func (AccessType) Values() []AccessType {
 type AdvancedConfiguration struct {
 	// The Amazon Resource Name (ARN) of the alternate target group for Amazon
 	// ECS blue/green deployments.
-	AlternateTargetGroupArn *string `json:"alternateTargetGroupArn,omitempty"`
+	AlternateTargetGroupArn *string `json:"alternateTargetGroupArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) that that identifies the production
 	// listener rule (in the case of an Application Load Balancer) or listener
 	// (in the case for an Network Load Balancer) for routing production
 	// traffic.
-	ProductionListenerRule *string `json:"productionListenerRule,omitempty"`
+	ProductionListenerRule *string `json:"productionListenerRule,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS
 	// permission to call the Elastic Load Balancing APIs for you.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) that identifies ) that identifies the test
 	// listener rule (in the case of an Application Load Balancer) or listener
 	// (in the case for an Network Load Balancer) for routing test traffic.
-	TestListenerRule *string `json:"testListenerRule,omitempty"`
+	TestListenerRule *string `json:"testListenerRule,omitzero"`
 }
 
 // AgentUpdateStatus is an enum; its known values are the AgentUpdateStatus*
@@ -213,43 +213,43 @@ func (AssignPublicIp) Values() []AssignPublicIp {
 // Attachment: An object representing a container instance or task attachment.
 type Attachment struct {
 	// Details of the attachment.
-	Details []KeyValuePair `json:"details,omitempty"`
+	Details []KeyValuePair `json:"details,omitzero"`
 
 	// The unique identifier for the attachment.
-	Id *string `json:"id,omitempty"`
+	Id *string `json:"id,omitzero"`
 
 	// The status of the attachment.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The type of the attachment, such as ElasticNetworkInterface, Service
 	// Connect, and AmazonElasticBlockStorage.
-	Type *string `json:"type,omitempty"`
+	Type *string `json:"type,omitzero"`
 }
 
 // AttachmentStateChange: An object representing a change in state for a task
 // attachment.
 type AttachmentStateChange struct {
 	// Required. The Amazon Resource Name (ARN) of the attachment.
-	AttachmentArn *string `json:"attachmentArn,omitempty"`
+	AttachmentArn *string `json:"attachmentArn,omitzero"`
 
 	// Required. The status of the attachment.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 }
 
 // Attribute: An attribute is a name-value pair that's associated with an Amazon
 // ECS object.
 type Attribute struct {
 	// Required. The name of the attribute.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The ID of the target.
-	TargetId *string `json:"targetId,omitempty"`
+	TargetId *string `json:"targetId,omitzero"`
 
 	// The type of the target to attach the attribute with.
-	TargetType TargetType `json:"targetType,omitempty"`
+	TargetType TargetType `json:"targetType,omitzero"`
 
 	// The value of the attribute.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // AutoRepairActionsStatus is an enum; its known values are the
@@ -274,7 +274,7 @@ func (AutoRepairActionsStatus) Values() []AutoRepairActionsStatus {
 // Managed Instances capacity provider.
 type AutoRepairConfiguration struct {
 	// The status of auto repair actions for the capacity provider.
-	ActionsStatus AutoRepairActionsStatus `json:"actionsStatus,omitempty"`
+	ActionsStatus AutoRepairActionsStatus `json:"actionsStatus,omitzero"`
 }
 
 // AutoScalingGroupProvider: The details of the Auto Scaling group for the
@@ -282,33 +282,33 @@ type AutoRepairConfiguration struct {
 type AutoScalingGroupProvider struct {
 	// Required. The Amazon Resource Name (ARN) that identifies the Auto Scaling
 	// group, or the Auto Scaling group name.
-	AutoScalingGroupArn *string `json:"autoScalingGroupArn,omitempty"`
+	AutoScalingGroupArn *string `json:"autoScalingGroupArn,omitzero"`
 
 	// The managed draining option for the Auto Scaling group capacity provider.
-	ManagedDraining ManagedDraining `json:"managedDraining,omitempty"`
+	ManagedDraining ManagedDraining `json:"managedDraining,omitzero"`
 
 	// The managed scaling settings for the Auto Scaling group capacity
 	// provider.
-	ManagedScaling *ManagedScaling `json:"managedScaling,omitempty"`
+	ManagedScaling *ManagedScaling `json:"managedScaling,omitzero"`
 
 	// The managed termination protection setting to use for the Auto Scaling
 	// group capacity provider.
-	ManagedTerminationProtection ManagedTerminationProtection `json:"managedTerminationProtection,omitempty"`
+	ManagedTerminationProtection ManagedTerminationProtection `json:"managedTerminationProtection,omitzero"`
 }
 
 // AutoScalingGroupProviderUpdate: The details of the Auto Scaling group
 // capacity provider to update.
 type AutoScalingGroupProviderUpdate struct {
 	// The managed draining option for the Auto Scaling group capacity provider.
-	ManagedDraining ManagedDraining `json:"managedDraining,omitempty"`
+	ManagedDraining ManagedDraining `json:"managedDraining,omitzero"`
 
 	// The managed scaling settings for the Auto Scaling group capacity
 	// provider.
-	ManagedScaling *ManagedScaling `json:"managedScaling,omitempty"`
+	ManagedScaling *ManagedScaling `json:"managedScaling,omitzero"`
 
 	// The managed termination protection setting to use for the Auto Scaling
 	// group capacity provider.
-	ManagedTerminationProtection ManagedTerminationProtection `json:"managedTerminationProtection,omitempty"`
+	ManagedTerminationProtection ManagedTerminationProtection `json:"managedTerminationProtection,omitzero"`
 }
 
 // AvailabilityZoneRebalancing is an enum; its known values are the
@@ -334,13 +334,13 @@ func (AvailabilityZoneRebalancing) Values() []AvailabilityZoneRebalancing {
 type AwsVpcConfiguration struct {
 	// Whether the task's elastic network interface receives a public IP
 	// address.
-	AssignPublicIp AssignPublicIp `json:"assignPublicIp,omitempty"`
+	AssignPublicIp AssignPublicIp `json:"assignPublicIp,omitzero"`
 
 	// The IDs of the security groups associated with the task or service.
-	SecurityGroups []string `json:"securityGroups,omitempty"`
+	SecurityGroups []string `json:"securityGroups,omitzero"`
 
 	// Required. The IDs of the subnets associated with the task or service.
-	Subnets []string `json:"subnets,omitempty"`
+	Subnets []string `json:"subnets,omitzero"`
 }
 
 // BareMetal is an enum; its known values are the BareMetal* constants.
@@ -366,10 +366,10 @@ func (BareMetal) Values() []BareMetal {
 // bandwidth in megabits per second (Mbps) for instance type selection.
 type BaselineEbsBandwidthMbpsRequest struct {
 	// The maximum baseline Amazon EBS bandwidth in Mbps.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// The minimum baseline Amazon EBS bandwidth in Mbps.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // BurstablePerformance is an enum; its known values are the
@@ -416,11 +416,11 @@ func (CPUArchitecture) Values() []CPUArchitecture {
 type CanaryConfiguration struct {
 	// The amount of time in minutes to wait during the canary phase before
 	// shifting the remaining production traffic to the new service revision.
-	CanaryBakeTimeInMinutes *int32 `json:"canaryBakeTimeInMinutes,omitempty"`
+	CanaryBakeTimeInMinutes *int32 `json:"canaryBakeTimeInMinutes,omitzero"`
 
 	// The percentage of production traffic to shift to the new service revision
 	// during the canary phase.
-	CanaryPercent *float64 `json:"canaryPercent,omitempty"`
+	CanaryPercent *float64 `json:"canaryPercent,omitzero"`
 }
 
 // CapacityOptionType is an enum; its known values are the CapacityOptionType*
@@ -446,35 +446,35 @@ func (CapacityOptionType) Values() []CapacityOptionType {
 // CapacityProvider: The details for a capacity provider.
 type CapacityProvider struct {
 	// The Auto Scaling group settings for the capacity provider.
-	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider,omitempty"`
+	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider,omitzero"`
 
 	// The Amazon Resource Name (ARN) that identifies the capacity provider.
-	CapacityProviderArn *string `json:"capacityProviderArn,omitempty"`
+	CapacityProviderArn *string `json:"capacityProviderArn,omitzero"`
 
 	// The cluster that this capacity provider is associated with.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The configuration for the Amazon ECS Managed Instances provider.
-	ManagedInstancesProvider *ManagedInstancesProvider `json:"managedInstancesProvider,omitempty"`
+	ManagedInstancesProvider *ManagedInstancesProvider `json:"managedInstancesProvider,omitzero"`
 
 	// The name of the capacity provider.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The current status of the capacity provider.
-	Status CapacityProviderStatus `json:"status,omitempty"`
+	Status CapacityProviderStatus `json:"status,omitzero"`
 
 	// The metadata that you apply to the capacity provider to help you
 	// categorize and organize it.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The type of capacity provider.
-	Type CapacityProviderType `json:"type,omitempty"`
+	Type CapacityProviderType `json:"type,omitzero"`
 
 	// The update status of the capacity provider.
-	UpdateStatus CapacityProviderUpdateStatus `json:"updateStatus,omitempty"`
+	UpdateStatus CapacityProviderUpdateStatus `json:"updateStatus,omitzero"`
 
 	// The update status reason.
-	UpdateStatusReason *string `json:"updateStatusReason,omitempty"`
+	UpdateStatusReason *string `json:"updateStatusReason,omitzero"`
 }
 
 // CapacityProviderField is an enum; its known values are the
@@ -519,14 +519,14 @@ func (CapacityProviderStatus) Values() []CapacityProviderStatus {
 type CapacityProviderStrategyItem struct {
 	// The base value designates how many tasks, at a minimum, to run on the
 	// specified capacity provider for each service.
-	Base *int32 `json:"base,omitempty"`
+	Base *int32 `json:"base,omitzero"`
 
 	// Required. The short name of the capacity provider.
-	CapacityProvider *string `json:"capacityProvider,omitempty"`
+	CapacityProvider *string `json:"capacityProvider,omitzero"`
 
 	// The weight value designates the relative percentage of the total number
 	// of tasks launched that should use the specified capacity provider.
-	Weight *int32 `json:"weight,omitempty"`
+	Weight *int32 `json:"weight,omitzero"`
 }
 
 // CapacityProviderType is an enum; its known values are the
@@ -608,10 +608,10 @@ func (CapacityReservationPreference) Values() []CapacityReservationPreference {
 type CapacityReservationRequest struct {
 	// The ARN of the Capacity Reservation resource group in which to run the
 	// instance.
-	ReservationGroupArn *string `json:"reservationGroupArn,omitempty"`
+	ReservationGroupArn *string `json:"reservationGroupArn,omitzero"`
 
 	// The preference on when capacity reservations should be used.
-	ReservationPreference CapacityReservationPreference `json:"reservationPreference,omitempty"`
+	ReservationPreference CapacityReservationPreference `json:"reservationPreference,omitzero"`
 }
 
 // Cluster: A regional grouping of one or more container instances where you can
@@ -619,64 +619,64 @@ type CapacityReservationRequest struct {
 type Cluster struct {
 	// The number of services that are running on the cluster in an ACTIVE
 	// state.
-	ActiveServicesCount *int32 `json:"activeServicesCount,omitempty"`
+	ActiveServicesCount *int32 `json:"activeServicesCount,omitzero"`
 
 	// The resources attached to a cluster.
-	Attachments []Attachment `json:"attachments,omitempty"`
+	Attachments []Attachment `json:"attachments,omitzero"`
 
 	// The status of the capacity providers associated with the cluster.
-	AttachmentsStatus *string `json:"attachmentsStatus,omitempty"`
+	AttachmentsStatus *string `json:"attachmentsStatus,omitzero"`
 
 	// The capacity providers associated with the cluster.
-	CapacityProviders []string `json:"capacityProviders,omitempty"`
+	CapacityProviders []string `json:"capacityProviders,omitzero"`
 
 	// The Amazon Resource Name (ARN) that identifies the cluster.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// A user-generated string that you use to identify your cluster.
-	ClusterName *string `json:"clusterName,omitempty"`
+	ClusterName *string `json:"clusterName,omitzero"`
 
 	// The execute command and managed storage configuration for the cluster.
-	Configuration *ClusterConfiguration `json:"configuration,omitempty"`
+	Configuration *ClusterConfiguration `json:"configuration,omitzero"`
 
 	// The default capacity provider strategy for the cluster.
-	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
+	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitzero"`
 
 	// The number of tasks in the cluster that are in the PENDING state.
-	PendingTasksCount *int32 `json:"pendingTasksCount,omitempty"`
+	PendingTasksCount *int32 `json:"pendingTasksCount,omitzero"`
 
 	// The number of container instances registered into the cluster.
-	RegisteredContainerInstancesCount *int32 `json:"registeredContainerInstancesCount,omitempty"`
+	RegisteredContainerInstancesCount *int32 `json:"registeredContainerInstancesCount,omitzero"`
 
 	// The number of tasks in the cluster that are in the RUNNING state.
-	RunningTasksCount *int32 `json:"runningTasksCount,omitempty"`
+	RunningTasksCount *int32 `json:"runningTasksCount,omitzero"`
 
 	// Use this parameter to set a default Service Connect namespace.
-	ServiceConnectDefaults *ClusterServiceConnectDefaults `json:"serviceConnectDefaults,omitempty"`
+	ServiceConnectDefaults *ClusterServiceConnectDefaults `json:"serviceConnectDefaults,omitzero"`
 
 	// The settings for the cluster.
-	Settings []ClusterSetting `json:"settings,omitempty"`
+	Settings []ClusterSetting `json:"settings,omitzero"`
 
 	// Additional information about your clusters that are separated by launch
 	// type.
-	Statistics []KeyValuePair `json:"statistics,omitempty"`
+	Statistics []KeyValuePair `json:"statistics,omitzero"`
 
 	// The status of the cluster.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The metadata that you apply to the cluster to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // ClusterConfiguration: The execute command and managed storage configuration
 // for the cluster.
 type ClusterConfiguration struct {
 	// The details of the execute command configuration.
-	ExecuteCommandConfiguration *ExecuteCommandConfiguration `json:"executeCommandConfiguration,omitempty"`
+	ExecuteCommandConfiguration *ExecuteCommandConfiguration `json:"executeCommandConfiguration,omitzero"`
 
 	// The details of the managed storage configuration.
-	ManagedStorageConfiguration *ManagedStorageConfiguration `json:"managedStorageConfiguration,omitempty"`
+	ManagedStorageConfiguration *ManagedStorageConfiguration `json:"managedStorageConfiguration,omitzero"`
 }
 
 // ClusterField is an enum; its known values are the ClusterField* constants.
@@ -707,7 +707,7 @@ func (ClusterField) Values() []ClusterField {
 type ClusterServiceConnectDefaults struct {
 	// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map
 	// namespace.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitzero"`
 }
 
 // ClusterServiceConnectDefaultsRequest: Use this parameter to set a default
@@ -716,16 +716,16 @@ type ClusterServiceConnectDefaultsRequest struct {
 	// Required. The namespace name or full Amazon Resource Name (ARN) of the
 	// Cloud Map namespace that's used when you create a service and don't
 	// specify a Service Connect configuration.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitzero"`
 }
 
 // ClusterSetting: The settings to use when creating a cluster.
 type ClusterSetting struct {
 	// The name of the cluster setting.
-	Name ClusterSettingName `json:"name,omitempty"`
+	Name ClusterSettingName `json:"name,omitzero"`
 
 	// The value to set for the cluster setting.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // ClusterSettingName is an enum; its known values are the ClusterSettingName*
@@ -785,57 +785,57 @@ func (Connectivity) Values() []Connectivity {
 // Container: A Docker container that's part of a task.
 type Container struct {
 	// The Amazon Resource Name (ARN) of the container.
-	ContainerArn *string `json:"containerArn,omitempty"`
+	ContainerArn *string `json:"containerArn,omitzero"`
 
 	// The number of CPU units set for the container.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The exit code returned from the container.
-	ExitCode *int32 `json:"exitCode,omitempty"`
+	ExitCode *int32 `json:"exitCode,omitzero"`
 
 	// The IDs of each GPU assigned to the container.
-	GpuIds []string `json:"gpuIds,omitempty"`
+	GpuIds []string `json:"gpuIds,omitzero"`
 
 	// The health status of the container.
-	HealthStatus HealthStatus `json:"healthStatus,omitempty"`
+	HealthStatus HealthStatus `json:"healthStatus,omitzero"`
 
 	// The image used for the container.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// The container image manifest digest.
-	ImageDigest *string `json:"imageDigest,omitempty"`
+	ImageDigest *string `json:"imageDigest,omitzero"`
 
 	// The last known status of the container.
-	LastStatus *string `json:"lastStatus,omitempty"`
+	LastStatus *string `json:"lastStatus,omitzero"`
 
 	// The details of any Amazon ECS managed agents associated with the
 	// container.
-	ManagedAgents []ManagedAgent `json:"managedAgents,omitempty"`
+	ManagedAgents []ManagedAgent `json:"managedAgents,omitzero"`
 
 	// The hard limit (in MiB) of memory set for the container.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The soft limit (in MiB) of memory set for the container.
-	MemoryReservation *string `json:"memoryReservation,omitempty"`
+	MemoryReservation *string `json:"memoryReservation,omitzero"`
 
 	// The name of the container.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The network bindings associated with the container.
-	NetworkBindings []NetworkBinding `json:"networkBindings,omitempty"`
+	NetworkBindings []NetworkBinding `json:"networkBindings,omitzero"`
 
 	// The network interfaces associated with the container.
-	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitzero"`
 
 	// A short (1024 max characters) human-readable string to provide additional
 	// details about a running or stopped container.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The ID of the Docker container.
-	RuntimeId *string `json:"runtimeId,omitempty"`
+	RuntimeId *string `json:"runtimeId,omitzero"`
 
 	// The ARN of the task.
-	TaskArn *string `json:"taskArn,omitempty"`
+	TaskArn *string `json:"taskArn,omitzero"`
 }
 
 // ContainerCondition is an enum; its known values are the ContainerCondition*
@@ -864,239 +864,239 @@ func (ContainerCondition) Values() []ContainerCondition {
 // describe the different containers that are launched as part of a task.
 type ContainerDefinition struct {
 	// The command that's passed to the container.
-	Command []string `json:"command,omitempty"`
+	Command []string `json:"command,omitzero"`
 
 	// The number of cpu units reserved for the container.
-	Cpu *int32 `json:"cpu,omitempty"`
+	Cpu *int32 `json:"cpu,omitzero"`
 
 	// A list of ARNs in SSM or Amazon S3 to a credential spec (CredSpec) file
 	// that configures the container for Active Directory authentication.
-	CredentialSpecs []string `json:"credentialSpecs,omitempty"`
+	CredentialSpecs []string `json:"credentialSpecs,omitzero"`
 
 	// The dependencies defined for container startup and shutdown.
-	DependsOn []ContainerDependency `json:"dependsOn,omitempty"`
+	DependsOn []ContainerDependency `json:"dependsOn,omitzero"`
 
 	// When this parameter is true, networking is off within the container.
-	DisableNetworking *bool `json:"disableNetworking,omitempty"`
+	DisableNetworking *bool `json:"disableNetworking,omitzero"`
 
 	// A list of DNS search domains that are presented to the container.
-	DnsSearchDomains []string `json:"dnsSearchDomains,omitempty"`
+	DnsSearchDomains []string `json:"dnsSearchDomains,omitzero"`
 
 	// A list of DNS servers that are presented to the container.
-	DnsServers []string `json:"dnsServers,omitempty"`
+	DnsServers []string `json:"dnsServers,omitzero"`
 
 	// A key/value map of labels to add to the container.
-	DockerLabels map[string]string `json:"dockerLabels,omitempty"`
+	DockerLabels map[string]string `json:"dockerLabels,omitzero"`
 
 	// A list of strings to provide custom configuration for multiple security
 	// systems.
-	DockerSecurityOptions []string `json:"dockerSecurityOptions,omitempty"`
+	DockerSecurityOptions []string `json:"dockerSecurityOptions,omitzero"`
 
 	// Early versions of the Amazon ECS container agent don't properly handle
 	// entryPoint parameters.
-	EntryPoint []string `json:"entryPoint,omitempty"`
+	EntryPoint []string `json:"entryPoint,omitzero"`
 
 	// The environment variables to pass to a container.
-	Environment []KeyValuePair `json:"environment,omitempty"`
+	Environment []KeyValuePair `json:"environment,omitzero"`
 
 	// A list of files containing the environment variables to pass to a
 	// container.
-	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitempty"`
+	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitzero"`
 
 	// If the essential parameter of a container is marked as true, and that
 	// container fails or stops for any reason, all other containers that are
 	// part of the task are stopped.
-	Essential *bool `json:"essential,omitempty"`
+	Essential *bool `json:"essential,omitzero"`
 
 	// A list of hostnames and IP address mappings to append to the /etc/hosts
 	// file on the container.
-	ExtraHosts []HostEntry `json:"extraHosts,omitempty"`
+	ExtraHosts []HostEntry `json:"extraHosts,omitzero"`
 
 	// The FireLens configuration for the container.
-	FirelensConfiguration *FirelensConfiguration `json:"firelensConfiguration,omitempty"`
+	FirelensConfiguration *FirelensConfiguration `json:"firelensConfiguration,omitzero"`
 
 	// The container health check command and associated configuration
 	// parameters for the container.
-	HealthCheck *HealthCheck `json:"healthCheck,omitempty"`
+	HealthCheck *HealthCheck `json:"healthCheck,omitzero"`
 
 	// The hostname to use for your container.
-	Hostname *string `json:"hostname,omitempty"`
+	Hostname *string `json:"hostname,omitzero"`
 
 	// The image used to start a container.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// When this parameter is true, you can deploy containerized applications
 	// that require stdin or a tty to be allocated.
-	Interactive *bool `json:"interactive,omitempty"`
+	Interactive *bool `json:"interactive,omitzero"`
 
 	// The links parameter allows containers to communicate with each other
 	// without the need for port mappings.
-	Links []string `json:"links,omitempty"`
+	Links []string `json:"links,omitzero"`
 
 	// Linux-specific modifications that are applied to the default Docker
 	// container configuration, such as Linux kernel capabilities.
-	LinuxParameters *LinuxParameters `json:"linuxParameters,omitempty"`
+	LinuxParameters *LinuxParameters `json:"linuxParameters,omitzero"`
 
 	// The log configuration specification for the container.
-	LogConfiguration *LogConfiguration `json:"logConfiguration,omitempty"`
+	LogConfiguration *LogConfiguration `json:"logConfiguration,omitzero"`
 
 	// The amount (in MiB) of memory to present to the container.
-	Memory *int32 `json:"memory,omitempty"`
+	Memory *int32 `json:"memory,omitzero"`
 
 	// The soft limit (in MiB) of memory to reserve for the container.
-	MemoryReservation *int32 `json:"memoryReservation,omitempty"`
+	MemoryReservation *int32 `json:"memoryReservation,omitzero"`
 
 	// The mount points for data volumes in your container.
-	MountPoints []MountPoint `json:"mountPoints,omitempty"`
+	MountPoints []MountPoint `json:"mountPoints,omitzero"`
 
 	// The name of a container.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The list of port mappings for the container.
-	PortMappings []PortMapping `json:"portMappings,omitempty"`
+	PortMappings []PortMapping `json:"portMappings,omitzero"`
 
 	// When this parameter is true, the container is given elevated privileges
 	// on the host container instance (similar to the root user).
-	Privileged *bool `json:"privileged,omitempty"`
+	Privileged *bool `json:"privileged,omitzero"`
 
 	// When this parameter is true, a TTY is allocated.
-	PseudoTerminal *bool `json:"pseudoTerminal,omitempty"`
+	PseudoTerminal *bool `json:"pseudoTerminal,omitzero"`
 
 	// When this parameter is true, the container is given read-only access to
 	// its root file system.
-	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem,omitempty"`
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem,omitzero"`
 
 	// The private repository authentication credentials to use.
-	RepositoryCredentials *RepositoryCredentials `json:"repositoryCredentials,omitempty"`
+	RepositoryCredentials *RepositoryCredentials `json:"repositoryCredentials,omitzero"`
 
 	// The type and amount of a resource to assign to a container.
-	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitempty"`
+	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitzero"`
 
 	// The restart policy for a container.
-	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
+	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitzero"`
 
 	// The secrets to pass to the container.
-	Secrets []Secret `json:"secrets,omitempty"`
+	Secrets []Secret `json:"secrets,omitzero"`
 
 	// Time duration (in seconds) to wait before giving up on resolving
 	// dependencies for a container.
-	StartTimeout *int32 `json:"startTimeout,omitempty"`
+	StartTimeout *int32 `json:"startTimeout,omitzero"`
 
 	// Time duration (in seconds) to wait before the container is forcefully
 	// killed if it doesn't exit normally on its own.
-	StopTimeout *int32 `json:"stopTimeout,omitempty"`
+	StopTimeout *int32 `json:"stopTimeout,omitzero"`
 
 	// A list of namespaced kernel parameters to set in the container.
-	SystemControls []SystemControl `json:"systemControls,omitempty"`
+	SystemControls []SystemControl `json:"systemControls,omitzero"`
 
 	// A list of ulimits to set in the container.
-	Ulimits []Ulimit `json:"ulimits,omitempty"`
+	Ulimits []Ulimit `json:"ulimits,omitzero"`
 
 	// The user to use inside the container.
-	User *string `json:"user,omitempty"`
+	User *string `json:"user,omitzero"`
 
 	// Specifies whether Amazon ECS will resolve the container image tag
 	// provided in the container definition to an image digest.
-	VersionConsistency VersionConsistency `json:"versionConsistency,omitempty"`
+	VersionConsistency VersionConsistency `json:"versionConsistency,omitzero"`
 
 	// Data volumes to mount from another container.
-	VolumesFrom []VolumeFrom `json:"volumesFrom,omitempty"`
+	VolumesFrom []VolumeFrom `json:"volumesFrom,omitzero"`
 
 	// The working directory to run commands inside the container in.
-	WorkingDirectory *string `json:"workingDirectory,omitempty"`
+	WorkingDirectory *string `json:"workingDirectory,omitzero"`
 }
 
 // ContainerDependency: The dependencies defined for container startup and
 // shutdown.
 type ContainerDependency struct {
 	// Required. The dependency condition of the container.
-	Condition ContainerCondition `json:"condition,omitempty"`
+	Condition ContainerCondition `json:"condition,omitzero"`
 
 	// Required. The name of a container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 }
 
 // ContainerImage: The details about the container image a service revision
 // uses.
 type ContainerImage struct {
 	// The name of the container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The container image.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// The container image digest.
-	ImageDigest *string `json:"imageDigest,omitempty"`
+	ImageDigest *string `json:"imageDigest,omitzero"`
 }
 
 // ContainerInstance: An Amazon EC2 or External instance that's running the
 // Amazon ECS agent and has been registered with a cluster.
 type ContainerInstance struct {
 	// This parameter returns true if the agent is connected to Amazon ECS.
-	AgentConnected *bool `json:"agentConnected,omitempty"`
+	AgentConnected *bool `json:"agentConnected,omitzero"`
 
 	// The status of the most recent agent update.
-	AgentUpdateStatus AgentUpdateStatus `json:"agentUpdateStatus,omitempty"`
+	AgentUpdateStatus AgentUpdateStatus `json:"agentUpdateStatus,omitzero"`
 
 	// The resources attached to a container instance, such as an elastic
 	// network interface.
-	Attachments []Attachment `json:"attachments,omitempty"`
+	Attachments []Attachment `json:"attachments,omitzero"`
 
 	// The attributes set for the container instance, either by the Amazon ECS
 	// container agent at instance registration or manually with the
 	// PutAttributes operation.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The capacity provider that's associated with the container instance.
-	CapacityProviderName *string `json:"capacityProviderName,omitempty"`
+	CapacityProviderName *string `json:"capacityProviderName,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the container instance.
-	ContainerInstanceArn *string `json:"containerInstanceArn,omitempty"`
+	ContainerInstanceArn *string `json:"containerInstanceArn,omitzero"`
 
 	// The ID of the container instance.
-	Ec2InstanceId *string `json:"ec2InstanceId,omitempty"`
+	Ec2InstanceId *string `json:"ec2InstanceId,omitzero"`
 
 	// An object representing the health status of the container instance.
-	HealthStatus *ContainerInstanceHealthStatus `json:"healthStatus,omitempty"`
+	HealthStatus *ContainerInstanceHealthStatus `json:"healthStatus,omitzero"`
 
 	// The number of tasks on the container instance that are in the PENDING
 	// status.
-	PendingTasksCount *int32 `json:"pendingTasksCount,omitempty"`
+	PendingTasksCount *int32 `json:"pendingTasksCount,omitzero"`
 
 	// The Unix timestamp for the time when the container instance was
 	// registered.
-	RegisteredAt *Time `json:"registeredAt,omitempty"`
+	RegisteredAt *Time `json:"registeredAt,omitzero"`
 
 	// For CPU and memory resource types, this parameter describes the amount of
 	// each resource that was available on the container instance when the
 	// container agent registered it with Amazon ECS.
-	RegisteredResources []Resource `json:"registeredResources,omitempty"`
+	RegisteredResources []Resource `json:"registeredResources,omitzero"`
 
 	// For CPU and memory resource types, this parameter describes the remaining
 	// CPU and memory that wasn't already allocated to tasks and is therefore
 	// available for new tasks.
-	RemainingResources []Resource `json:"remainingResources,omitempty"`
+	RemainingResources []Resource `json:"remainingResources,omitzero"`
 
 	// The number of tasks on the container instance that have a desired status
 	// (desiredStatus) of RUNNING.
-	RunningTasksCount *int32 `json:"runningTasksCount,omitempty"`
+	RunningTasksCount *int32 `json:"runningTasksCount,omitzero"`
 
 	// The status of the container instance.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The reason that the container instance reached its current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The metadata that you apply to the container instance to help you
 	// categorize and organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The version counter for the container instance.
-	Version *int64 `json:"version,omitempty"`
+	Version *int64 `json:"version,omitzero"`
 
 	// The version information for the Amazon ECS container agent and Docker
 	// daemon running on the container instance.
-	VersionInfo *VersionInfo `json:"versionInfo,omitempty"`
+	VersionInfo *VersionInfo `json:"versionInfo,omitzero"`
 }
 
 // ContainerInstanceField is an enum; its known values are the
@@ -1122,10 +1122,10 @@ func (ContainerInstanceField) Values() []ContainerInstanceField {
 type ContainerInstanceHealthStatus struct {
 	// An array of objects representing the details of the container instance
 	// health status.
-	Details []InstanceHealthCheckResult `json:"details,omitempty"`
+	Details []InstanceHealthCheckResult `json:"details,omitzero"`
 
 	// The overall health status of the container instance.
-	OverallStatus InstanceHealthCheckState `json:"overallStatus,omitempty"`
+	OverallStatus InstanceHealthCheckState `json:"overallStatus,omitzero"`
 }
 
 // ContainerInstanceStatus is an enum; its known values are the
@@ -1156,33 +1156,33 @@ func (ContainerInstanceStatus) Values() []ContainerInstanceStatus {
 type ContainerOverride struct {
 	// The command to send to the container that overrides the default command
 	// from the Docker image or the task definition.
-	Command []string `json:"command,omitempty"`
+	Command []string `json:"command,omitzero"`
 
 	// The number of cpu units reserved for the container, instead of the
 	// default value from the task definition.
-	Cpu *int32 `json:"cpu,omitempty"`
+	Cpu *int32 `json:"cpu,omitzero"`
 
 	// The environment variables to send to the container.
-	Environment []KeyValuePair `json:"environment,omitempty"`
+	Environment []KeyValuePair `json:"environment,omitzero"`
 
 	// A list of files containing the environment variables to pass to a
 	// container, instead of the value from the container definition.
-	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitempty"`
+	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitzero"`
 
 	// The hard limit (in MiB) of memory to present to the container, instead of
 	// the default value from the task definition.
-	Memory *int32 `json:"memory,omitempty"`
+	Memory *int32 `json:"memory,omitzero"`
 
 	// The soft limit (in MiB) of memory to reserve for the container, instead
 	// of the default value from the task definition.
-	MemoryReservation *int32 `json:"memoryReservation,omitempty"`
+	MemoryReservation *int32 `json:"memoryReservation,omitzero"`
 
 	// The name of the container that receives the override.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The type and amount of a resource to assign to a container, instead of
 	// the default value from the task definition.
-	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitempty"`
+	ResourceRequirements []ResourceRequirement `json:"resourceRequirements,omitzero"`
 }
 
 // ContainerRestartPolicy: You can enable a restart policy for each container
@@ -1191,61 +1191,61 @@ type ContainerOverride struct {
 type ContainerRestartPolicy struct {
 	// Required. Specifies whether a restart policy is enabled for the
 	// container.
-	Enabled *bool `json:"enabled,omitempty"`
+	Enabled *bool `json:"enabled,omitzero"`
 
 	// A list of exit codes that Amazon ECS will ignore and not attempt a
 	// restart on.
-	IgnoredExitCodes []int32 `json:"ignoredExitCodes,omitempty"`
+	IgnoredExitCodes []int32 `json:"ignoredExitCodes,omitzero"`
 
 	// A period of time (in seconds) that the container must run for before a
 	// restart can be attempted.
-	RestartAttemptPeriod *int32 `json:"restartAttemptPeriod,omitempty"`
+	RestartAttemptPeriod *int32 `json:"restartAttemptPeriod,omitzero"`
 }
 
 // ContainerStateChange: An object that represents a change in state for a
 // container.
 type ContainerStateChange struct {
 	// The name of the container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The exit code for the container, if the state change is a result of the
 	// container exiting.
-	ExitCode *int32 `json:"exitCode,omitempty"`
+	ExitCode *int32 `json:"exitCode,omitzero"`
 
 	// The container image SHA 256 digest.
-	ImageDigest *string `json:"imageDigest,omitempty"`
+	ImageDigest *string `json:"imageDigest,omitzero"`
 
 	// Any network bindings that are associated with the container.
-	NetworkBindings []NetworkBinding `json:"networkBindings,omitempty"`
+	NetworkBindings []NetworkBinding `json:"networkBindings,omitzero"`
 
 	// The reason for the state change.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The ID of the Docker container.
-	RuntimeId *string `json:"runtimeId,omitempty"`
+	RuntimeId *string `json:"runtimeId,omitzero"`
 
 	// The status of the container.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 }
 
 // ContinueServiceDeploymentRequest is the input of the
 // ContinueServiceDeployment operation.
 type ContinueServiceDeploymentRequest struct {
 	// The action to take on the paused lifecycle hook.
-	Action DeploymentLifecycleHookAction `json:"action,omitempty"`
+	Action DeploymentLifecycleHookAction `json:"action,omitzero"`
 
 	// Required. The ID of the paused lifecycle hook to act on.
-	HookId *string `json:"hookId,omitempty"`
+	HookId *string `json:"hookId,omitzero"`
 
 	// Required. The ARN of the service deployment to continue or roll back.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 }
 
 // ContinueServiceDeploymentResponse is the output of the
 // ContinueServiceDeployment operation.
 type ContinueServiceDeploymentResponse struct {
 	// The ARN of the service deployment that was continued or rolled back.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 }
 
 // CpuManufacturer is an enum; its known values are the CpuManufacturer*
@@ -1272,115 +1272,115 @@ func (CpuManufacturer) Values() []CpuManufacturer {
 // operation.
 type CreateCapacityProviderRequest struct {
 	// The details of the Auto Scaling group for the capacity provider.
-	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider,omitempty"`
+	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider,omitzero"`
 
 	// The name of the cluster to associate with the capacity provider.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The configuration for the Amazon ECS Managed Instances provider.
-	ManagedInstancesProvider *CreateManagedInstancesProviderConfiguration `json:"managedInstancesProvider,omitempty"`
+	ManagedInstancesProvider *CreateManagedInstancesProviderConfiguration `json:"managedInstancesProvider,omitzero"`
 
 	// Required. The name of the capacity provider.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The metadata that you apply to the capacity provider to categorize and
 	// organize them more conveniently.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // CreateCapacityProviderResponse is the output of the CreateCapacityProvider
 // operation.
 type CreateCapacityProviderResponse struct {
 	// The full description of the new capacity provider.
-	CapacityProvider *CapacityProvider `json:"capacityProvider,omitempty"`
+	CapacityProvider *CapacityProvider `json:"capacityProvider,omitzero"`
 }
 
 // CreateClusterRequest is the input of the CreateCluster operation.
 type CreateClusterRequest struct {
 	// The short name of one or more capacity providers to associate with the
 	// cluster.
-	CapacityProviders []string `json:"capacityProviders,omitempty"`
+	CapacityProviders []string `json:"capacityProviders,omitzero"`
 
 	// The name of your cluster.
-	ClusterName *string `json:"clusterName,omitempty"`
+	ClusterName *string `json:"clusterName,omitzero"`
 
 	// The execute command configuration for the cluster.
-	Configuration *ClusterConfiguration `json:"configuration,omitempty"`
+	Configuration *ClusterConfiguration `json:"configuration,omitzero"`
 
 	// The capacity provider strategy to set as the default for the cluster.
-	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
+	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitzero"`
 
 	// Use this parameter to set a default Service Connect namespace.
-	ServiceConnectDefaults *ClusterServiceConnectDefaultsRequest `json:"serviceConnectDefaults,omitempty"`
+	ServiceConnectDefaults *ClusterServiceConnectDefaultsRequest `json:"serviceConnectDefaults,omitzero"`
 
 	// The setting to use when creating a cluster.
-	Settings []ClusterSetting `json:"settings,omitempty"`
+	Settings []ClusterSetting `json:"settings,omitzero"`
 
 	// The metadata that you apply to the cluster to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // CreateClusterResponse is the output of the CreateCluster operation.
 type CreateClusterResponse struct {
 	// The full description of your new cluster.
-	Cluster *Cluster `json:"cluster,omitempty"`
+	Cluster *Cluster `json:"cluster,omitzero"`
 }
 
 // CreateDaemonRequest is the input of the CreateDaemon operation.
 type CreateDaemonRequest struct {
 	// Required. The Amazon Resource Names (ARNs) of the capacity providers to
 	// associate with the daemon.
-	CapacityProviderArns []string `json:"capacityProviderArns,omitempty"`
+	CapacityProviderArns []string `json:"capacityProviderArns,omitzero"`
 
 	// An identifier that you provide to ensure the idempotency of the request.
-	ClientToken *string `json:"clientToken,omitempty"`
+	ClientToken *string `json:"clientToken,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the cluster to create the daemon in.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// Required. The name of the daemon.
-	DaemonName *string `json:"daemonName,omitempty"`
+	DaemonName *string `json:"daemonName,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the daemon task definition to
 	// use for the daemon.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 
 	// Optional deployment parameters that control how the daemon rolls out
 	// updates, including the drain percentage, alarm-based rollback, and bake
 	// time.
-	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// Specifies whether to turn on Amazon ECS managed tags for the tasks in the
 	// daemon.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Determines whether the execute command functionality is turned on for the
 	// daemon.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// Specifies whether to propagate the tags from the daemon to the daemon
 	// tasks.
-	PropagateTags DaemonPropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags DaemonPropagateTags `json:"propagateTags,omitzero"`
 
 	// The metadata that you apply to the daemon to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // CreateDaemonResponse is the output of the CreateDaemon operation.
 type CreateDaemonResponse struct {
 	// The Unix timestamp for the time when the daemon was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the initial daemon deployment.
-	DeploymentArn *string `json:"deploymentArn,omitempty"`
+	DeploymentArn *string `json:"deploymentArn,omitzero"`
 
 	// The status of the daemon.
-	Status DaemonStatus `json:"status,omitempty"`
+	Status DaemonStatus `json:"status,omitzero"`
 }
 
 // CreateExpressGatewayServiceRequest is the input of the
@@ -1388,47 +1388,47 @@ type CreateDaemonResponse struct {
 type CreateExpressGatewayServiceRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster on which
 	// to create the Express service.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The number of CPU units used by the task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the task execution role that
 	// grants the Amazon ECS container agent permission to make Amazon Web
 	// Services API calls on your behalf.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The path on the container that the Application Load Balancer uses for
 	// health checks.
-	HealthCheckPath *string `json:"healthCheckPath,omitempty"`
+	HealthCheckPath *string `json:"healthCheckPath,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the infrastructure role that
 	// grants Amazon ECS permission to create and manage Amazon Web Services
 	// resources on your behalf for the Express service.
-	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitempty"`
+	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitzero"`
 
 	// The amount of memory (in MiB) used by the task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The network configuration for the Express service tasks.
-	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// Required. The primary container configuration for the Express service.
-	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitempty"`
+	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitzero"`
 
 	// The auto-scaling configuration for the Express service.
-	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitempty"`
+	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitzero"`
 
 	// The name of the Express service.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The metadata that you apply to the Express service to help categorize and
 	// organize it.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the IAM role that containers in this
 	// task can assume.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 }
 
 // CreateExpressGatewayServiceResponse is the output of the
@@ -1436,7 +1436,7 @@ type CreateExpressGatewayServiceRequest struct {
 type CreateExpressGatewayServiceResponse struct {
 	// The full description of your Express service following the create
 	// operation.
-	Service *ECSExpressGatewayService `json:"service,omitempty"`
+	Service *ECSExpressGatewayService `json:"service,omitzero"`
 }
 
 // CreateManagedInstancesProviderConfiguration: The configuration for creating a
@@ -1444,214 +1444,214 @@ type CreateExpressGatewayServiceResponse struct {
 type CreateManagedInstancesProviderConfiguration struct {
 	// The auto repair configuration for the Amazon ECS Managed Instances
 	// capacity provider.
-	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitempty"`
+	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitzero"`
 
 	// Defines how Amazon ECS Managed Instances optimizes the infrastastructure
 	// in your capacity provider.
-	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitempty"`
+	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the infrastructure role that
 	// Amazon ECS uses to manage instances on your behalf.
-	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitempty"`
+	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitzero"`
 
 	// Required. The launch template configuration that specifies how Amazon ECS
 	// should launch Amazon EC2 instances.
-	InstanceLaunchTemplate *InstanceLaunchTemplate `json:"instanceLaunchTemplate,omitempty"`
+	InstanceLaunchTemplate *InstanceLaunchTemplate `json:"instanceLaunchTemplate,omitzero"`
 
 	// Specifies whether to propagate tags from the capacity provider to the
 	// Amazon ECS Managed Instances.
-	PropagateTags PropagateMITags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateMITags `json:"propagateTags,omitzero"`
 }
 
 // CreateServiceRequest is the input of the CreateService operation.
 type CreateServiceRequest struct {
 	// Indicates whether to use Availability Zone rebalancing for the service.
-	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitempty"`
+	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitzero"`
 
 	// The capacity provider strategy to use for the service.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// An identifier that you provide to ensure the idempotency of the request.
-	ClientToken *string `json:"clientToken,omitempty"`
+	ClientToken *string `json:"clientToken,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster that you
 	// run your service on.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Optional deployment parameters that control how many tasks run during the
 	// deployment and the ordering of stopping and starting tasks.
-	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// The deployment controller to use for the service.
-	DeploymentController *DeploymentController `json:"deploymentController,omitempty"`
+	DeploymentController *DeploymentController `json:"deploymentController,omitzero"`
 
 	// The number of instantiations of the specified task definition to place
 	// and keep running in your service.
-	DesiredCount *int32 `json:"desiredCount,omitempty"`
+	DesiredCount *int32 `json:"desiredCount,omitzero"`
 
 	// Specifies whether to turn on Amazon ECS managed tags for the tasks within
 	// the service.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Determines whether the execute command functionality is turned on for the
 	// service.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// The period of time, in seconds, that the Amazon ECS service scheduler
 	// ignores unhealthy Elastic Load Balancing, VPC Lattice, and container
 	// health checks after a task has first started.
-	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitempty"`
+	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitzero"`
 
 	// The infrastructure that you run your service on.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// A load balancer object representing the load balancers to use with your
 	// service.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// The network configuration for the service.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// An array of placement constraint objects to use for tasks in your
 	// service.
-	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The placement strategy objects to use for tasks in your service.
-	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitempty"`
+	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitzero"`
 
 	// The platform version that your tasks in the service are running on.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// Specifies whether to propagate the tags from the task definition to the
 	// task.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// The name or full Amazon Resource Name (ARN) of the IAM role that allows
 	// Amazon ECS to make calls to your load balancer on your behalf.
-	Role *string `json:"role,omitempty"`
+	Role *string `json:"role,omitzero"`
 
 	// The scheduling strategy to use for the service.
-	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitempty"`
+	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitzero"`
 
 	// The configuration for this service to discover and connect to services,
 	// and be discovered by, and connected from, other services within a
 	// namespace.
-	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitempty"`
+	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitzero"`
 
 	// Required. The name of your service.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The details of the service discovery registry to associate with this
 	// service.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The metadata that you apply to the service to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The family and revision (family:revision) or full ARN of the task
 	// definition to run in your service.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The configuration for a volume specified in the task definition as a
 	// volume that is configured at launch time.
-	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 
 	// The VPC Lattice configuration for the service being created.
-	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitempty"`
+	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitzero"`
 }
 
 // CreateServiceResponse is the output of the CreateService operation.
 type CreateServiceResponse struct {
 	// The full description of your service following the create call.
-	Service *Service `json:"service,omitempty"`
+	Service *Service `json:"service,omitzero"`
 }
 
 // CreateTaskSetRequest is the input of the CreateTaskSet operation.
 type CreateTaskSetRequest struct {
 	// The capacity provider strategy to use for the task set.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// An identifier that you provide to ensure the idempotency of the request.
-	ClientToken *string `json:"clientToken,omitempty"`
+	ClientToken *string `json:"clientToken,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service to create the task set in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// An optional non-unique tag that identifies this task set in external
 	// systems.
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId *string `json:"externalId,omitzero"`
 
 	// The launch type that new tasks in the task set uses.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// A load balancer object representing the load balancer to use with the
 	// task set.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// An object representing the network configuration for a task set.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The platform version that the tasks in the task set uses.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// A floating-point percentage of the desired number of tasks to place and
 	// keep running in the task set.
-	Scale *Scale `json:"scale,omitempty"`
+	Scale *Scale `json:"scale,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// service to create the task set in.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// The details of the service discovery registries to assign to this task
 	// set.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The metadata that you apply to the task set to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// Required. The task definition for the tasks in the task set to use.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 }
 
 // CreateTaskSetResponse is the output of the CreateTaskSet operation.
 type CreateTaskSetResponse struct {
 	// Information about a set of Amazon ECS tasks in either an CodeDeploy or an
 	// EXTERNAL deployment.
-	TaskSet *TaskSet `json:"taskSet,omitempty"`
+	TaskSet *TaskSet `json:"taskSet,omitzero"`
 }
 
 // CreatedAt: The optional filter to narrow the ListServiceDeployment results.
 type CreatedAt struct {
 	// Include service deployments in the result that were created after this
 	// time.
-	After *Time `json:"after,omitempty"`
+	After *Time `json:"after,omitzero"`
 
 	// Include service deployments in the result that were created before this
 	// time.
-	Before *Time `json:"before,omitempty"`
+	Before *Time `json:"before,omitzero"`
 }
 
 // DaemonAlarmConfiguration: The CloudWatch alarm configuration for a daemon.
 type DaemonAlarmConfiguration struct {
 	// The CloudWatch alarm names to monitor during a daemon deployment.
-	AlarmNames []string `json:"alarmNames,omitempty"`
+	AlarmNames []string `json:"alarmNames,omitzero"`
 
 	// Determines whether to use the CloudWatch alarm option in the daemon
 	// deployment process.
-	Enable *bool `json:"enable,omitempty"`
+	Enable *bool `json:"enable,omitzero"`
 }
 
 // DaemonCapacityProvider: Information about a capacity provider associated with
 // a daemon revision.
 type DaemonCapacityProvider struct {
 	// The Amazon Resource Name (ARN) of the capacity provider.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The number of daemon tasks running on this capacity provider.
-	RunningCount *int32 `json:"runningCount,omitempty"`
+	RunningCount *int32 `json:"runningCount,omitzero"`
 }
 
 // DaemonCircuitBreaker: Information about the circuit breaker used to determine
@@ -1659,172 +1659,172 @@ type DaemonCapacityProvider struct {
 type DaemonCircuitBreaker struct {
 	// The number of times the circuit breaker detected a daemon deployment
 	// failure.
-	FailureCount *int32 `json:"failureCount,omitempty"`
+	FailureCount *int32 `json:"failureCount,omitzero"`
 
 	// The circuit breaker status.
-	Status DaemonDeploymentRollbackMonitorsStatus `json:"status,omitempty"`
+	Status DaemonDeploymentRollbackMonitorsStatus `json:"status,omitzero"`
 
 	// The threshold which determines that the daemon deployment failed.
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold *int32 `json:"threshold,omitzero"`
 }
 
 // DaemonContainerDefinition: A container definition for a daemon task.
 type DaemonContainerDefinition struct {
 	// The command that's passed to the container.
-	Command []string `json:"command,omitempty"`
+	Command []string `json:"command,omitzero"`
 
 	// The number of cpu units reserved for the container.
-	Cpu *int32 `json:"cpu,omitempty"`
+	Cpu *int32 `json:"cpu,omitzero"`
 
 	// The dependencies defined for container startup and shutdown.
-	DependsOn []ContainerDependency `json:"dependsOn,omitempty"`
+	DependsOn []ContainerDependency `json:"dependsOn,omitzero"`
 
 	// The entry point that's passed to the container.
-	EntryPoint []string `json:"entryPoint,omitempty"`
+	EntryPoint []string `json:"entryPoint,omitzero"`
 
 	// The environment variables to pass to a container.
-	Environment []KeyValuePair `json:"environment,omitempty"`
+	Environment []KeyValuePair `json:"environment,omitzero"`
 
 	// A list of files containing the environment variables to pass to a
 	// container.
-	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitempty"`
+	EnvironmentFiles []EnvironmentFile `json:"environmentFiles,omitzero"`
 
 	// If the essential parameter of a container is marked as true, and that
 	// container fails or stops for any reason, all other containers that are
 	// part of the task are stopped.
-	Essential *bool `json:"essential,omitempty"`
+	Essential *bool `json:"essential,omitzero"`
 
 	// The FireLens configuration for the container.
-	FirelensConfiguration *FirelensConfiguration `json:"firelensConfiguration,omitempty"`
+	FirelensConfiguration *FirelensConfiguration `json:"firelensConfiguration,omitzero"`
 
 	// The container health check command and associated configuration
 	// parameters for the container.
-	HealthCheck *HealthCheck `json:"healthCheck,omitempty"`
+	HealthCheck *HealthCheck `json:"healthCheck,omitzero"`
 
 	// Required. The image used to start the container.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// When this parameter is true, you can deploy containerized applications
 	// that require stdin or a tty to be allocated.
-	Interactive *bool `json:"interactive,omitempty"`
+	Interactive *bool `json:"interactive,omitzero"`
 
 	// Linux-specific modifications that are applied to the container
 	// configuration, such as Linux kernel capabilities.
-	LinuxParameters *DaemonLinuxParameters `json:"linuxParameters,omitempty"`
+	LinuxParameters *DaemonLinuxParameters `json:"linuxParameters,omitzero"`
 
 	// The log configuration specification for the container.
-	LogConfiguration *LogConfiguration `json:"logConfiguration,omitempty"`
+	LogConfiguration *LogConfiguration `json:"logConfiguration,omitzero"`
 
 	// The amount (in MiB) of memory to present to the container.
-	Memory *int32 `json:"memory,omitempty"`
+	Memory *int32 `json:"memory,omitzero"`
 
 	// The soft limit (in MiB) of memory to reserve for the container.
-	MemoryReservation *int32 `json:"memoryReservation,omitempty"`
+	MemoryReservation *int32 `json:"memoryReservation,omitzero"`
 
 	// The mount points for data volumes in your container.
-	MountPoints []MountPoint `json:"mountPoints,omitempty"`
+	MountPoints []MountPoint `json:"mountPoints,omitzero"`
 
 	// The name of the container.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// When this parameter is true, the container is given elevated privileges
 	// on the host container instance (similar to the root user).
-	Privileged *bool `json:"privileged,omitempty"`
+	Privileged *bool `json:"privileged,omitzero"`
 
 	// When this parameter is true, a TTY is allocated.
-	PseudoTerminal *bool `json:"pseudoTerminal,omitempty"`
+	PseudoTerminal *bool `json:"pseudoTerminal,omitzero"`
 
 	// When this parameter is true, the container is given read-only access to
 	// its root file system.
-	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem,omitempty"`
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem,omitzero"`
 
 	// The private repository authentication credentials to use.
-	RepositoryCredentials *RepositoryCredentials `json:"repositoryCredentials,omitempty"`
+	RepositoryCredentials *RepositoryCredentials `json:"repositoryCredentials,omitzero"`
 
 	// The restart policy for the container.
-	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitempty"`
+	RestartPolicy *ContainerRestartPolicy `json:"restartPolicy,omitzero"`
 
 	// The secrets to pass to the container.
-	Secrets []Secret `json:"secrets,omitempty"`
+	Secrets []Secret `json:"secrets,omitzero"`
 
 	// Time duration (in seconds) to wait before giving up on resolving
 	// dependencies for a container.
-	StartTimeout *int32 `json:"startTimeout,omitempty"`
+	StartTimeout *int32 `json:"startTimeout,omitzero"`
 
 	// Time duration (in seconds) to wait before the container is forcefully
 	// killed if it doesn't exit normally on its own.
-	StopTimeout *int32 `json:"stopTimeout,omitempty"`
+	StopTimeout *int32 `json:"stopTimeout,omitzero"`
 
 	// A list of namespaced kernel parameters to set in the container.
-	SystemControls []SystemControl `json:"systemControls,omitempty"`
+	SystemControls []SystemControl `json:"systemControls,omitzero"`
 
 	// A list of ulimits to set in the container.
-	Ulimits []Ulimit `json:"ulimits,omitempty"`
+	Ulimits []Ulimit `json:"ulimits,omitzero"`
 
 	// The user to use inside the container.
-	User *string `json:"user,omitempty"`
+	User *string `json:"user,omitzero"`
 
 	// The working directory to run commands inside the container in.
-	WorkingDirectory *string `json:"workingDirectory,omitempty"`
+	WorkingDirectory *string `json:"workingDirectory,omitzero"`
 }
 
 // DaemonContainerImage: The details about the container image a daemon revision
 // uses.
 type DaemonContainerImage struct {
 	// The name of the container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The container image.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// The container image digest.
-	ImageDigest *string `json:"imageDigest,omitempty"`
+	ImageDigest *string `json:"imageDigest,omitzero"`
 }
 
 // DaemonDeployment: Information about a daemon deployment.
 type DaemonDeployment struct {
 	// The CloudWatch alarms that determine when a daemon deployment fails.
-	Alarms *DaemonDeploymentAlarms `json:"alarms,omitempty"`
+	Alarms *DaemonDeploymentAlarms `json:"alarms,omitzero"`
 
 	// The circuit breaker configuration that determines when a daemon
 	// deployment has failed.
-	CircuitBreaker *DaemonCircuitBreaker `json:"circuitBreaker,omitempty"`
+	CircuitBreaker *DaemonCircuitBreaker `json:"circuitBreaker,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the cluster that hosts the daemon.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The time the daemon deployment was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon deployment.
-	DaemonDeploymentArn *string `json:"daemonDeploymentArn,omitempty"`
+	DaemonDeploymentArn *string `json:"daemonDeploymentArn,omitzero"`
 
 	// The deployment configuration used for this daemon deployment.
-	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// The time the daemon deployment finished.
-	FinishedAt *Time `json:"finishedAt,omitempty"`
+	FinishedAt *Time `json:"finishedAt,omitzero"`
 
 	// The rollback options for the daemon deployment.
-	Rollback *DaemonRollback `json:"rollback,omitempty"`
+	Rollback *DaemonRollback `json:"rollback,omitzero"`
 
 	// The currently deployed daemon revisions that are being replaced.
-	SourceDaemonRevisions []DaemonDeploymentRevisionDetail `json:"sourceDaemonRevisions,omitempty"`
+	SourceDaemonRevisions []DaemonDeploymentRevisionDetail `json:"sourceDaemonRevisions,omitzero"`
 
 	// The time the daemon deployment started.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 
 	// The status of the daemon deployment.
-	Status DaemonDeploymentStatus `json:"status,omitempty"`
+	Status DaemonDeploymentStatus `json:"status,omitzero"`
 
 	// Information about why the daemon deployment is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The time the daemon deployment stopped.
-	StoppedAt *Time `json:"stoppedAt,omitempty"`
+	StoppedAt *Time `json:"stoppedAt,omitzero"`
 
 	// The daemon revision being deployed.
-	TargetDaemonRevision *DaemonDeploymentRevisionDetail `json:"targetDaemonRevision,omitempty"`
+	TargetDaemonRevision *DaemonDeploymentRevisionDetail `json:"targetDaemonRevision,omitzero"`
 }
 
 // DaemonDeploymentAlarms: The CloudWatch alarms used to determine a daemon
@@ -1832,43 +1832,43 @@ type DaemonDeployment struct {
 type DaemonDeploymentAlarms struct {
 	// The name of the CloudWatch alarms that determine when a daemon deployment
 	// failed.
-	AlarmNames []string `json:"alarmNames,omitempty"`
+	AlarmNames []string `json:"alarmNames,omitzero"`
 
 	// The status of the alarms check.
-	Status DaemonDeploymentRollbackMonitorsStatus `json:"status,omitempty"`
+	Status DaemonDeploymentRollbackMonitorsStatus `json:"status,omitzero"`
 
 	// One or more CloudWatch alarm names that have been triggered during the
 	// daemon deployment.
-	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitempty"`
+	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitzero"`
 }
 
 // DaemonDeploymentCapacityProvider: Information about a capacity provider
 // during a daemon deployment.
 type DaemonDeploymentCapacityProvider struct {
 	// The Amazon Resource Name (ARN) of the capacity provider.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The number of instances being drained on this capacity provider during
 	// the deployment.
-	DrainingInstanceCount *int32 `json:"drainingInstanceCount,omitempty"`
+	DrainingInstanceCount *int32 `json:"drainingInstanceCount,omitzero"`
 
 	// The number of instances running daemon tasks on this capacity provider.
-	RunningInstanceCount *int32 `json:"runningInstanceCount,omitempty"`
+	RunningInstanceCount *int32 `json:"runningInstanceCount,omitzero"`
 }
 
 // DaemonDeploymentConfiguration: Optional deployment parameters that control
 // how a daemon rolls out updates across container instances.
 type DaemonDeploymentConfiguration struct {
 	// The CloudWatch alarm configuration for the daemon deployment.
-	Alarms *DaemonAlarmConfiguration `json:"alarms,omitempty"`
+	Alarms *DaemonAlarmConfiguration `json:"alarms,omitzero"`
 
 	// The amount of time (in minutes) to wait after a successful deployment
 	// step before proceeding.
-	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitempty"`
+	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitzero"`
 
 	// The percentage of container instances to drain simultaneously during a
 	// daemon deployment.
-	DrainPercent *float64 `json:"drainPercent,omitempty"`
+	DrainPercent *float64 `json:"drainPercent,omitzero"`
 }
 
 // DaemonDeploymentRevisionDetail: Details about a daemon revision during a
@@ -1876,18 +1876,18 @@ type DaemonDeploymentConfiguration struct {
 // provider.
 type DaemonDeploymentRevisionDetail struct {
 	// The Amazon Resource Name (ARN) of the daemon revision.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The capacity providers associated with this daemon revision during the
 	// deployment.
-	CapacityProviders []DaemonDeploymentCapacityProvider `json:"capacityProviders,omitempty"`
+	CapacityProviders []DaemonDeploymentCapacityProvider `json:"capacityProviders,omitzero"`
 
 	// The total number of instances being drained for this revision during the
 	// deployment.
-	TotalDrainingInstanceCount *int32 `json:"totalDrainingInstanceCount,omitempty"`
+	TotalDrainingInstanceCount *int32 `json:"totalDrainingInstanceCount,omitzero"`
 
 	// The total number of instances running daemon tasks for this revision.
-	TotalRunningInstanceCount *int32 `json:"totalRunningInstanceCount,omitempty"`
+	TotalRunningInstanceCount *int32 `json:"totalRunningInstanceCount,omitzero"`
 }
 
 // DaemonDeploymentRollbackMonitorsStatus is an enum; its known values are the
@@ -1945,60 +1945,60 @@ func (DaemonDeploymentStatus) Values() []DaemonDeploymentStatus {
 // DaemonDeploymentSummary: A summary of a daemon deployment.
 type DaemonDeploymentSummary struct {
 	// The Amazon Resource Name (ARN) of the cluster that hosts the daemon.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The time the daemon deployment was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon deployment.
-	DaemonDeploymentArn *string `json:"daemonDeploymentArn,omitempty"`
+	DaemonDeploymentArn *string `json:"daemonDeploymentArn,omitzero"`
 
 	// The time the daemon deployment finished.
-	FinishedAt *Time `json:"finishedAt,omitempty"`
+	FinishedAt *Time `json:"finishedAt,omitzero"`
 
 	// The time the daemon deployment started.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 
 	// The status of the daemon deployment.
-	Status DaemonDeploymentStatus `json:"status,omitempty"`
+	Status DaemonDeploymentStatus `json:"status,omitzero"`
 
 	// Information about why the daemon deployment is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The time the daemon deployment stopped.
-	StoppedAt *Time `json:"stoppedAt,omitempty"`
+	StoppedAt *Time `json:"stoppedAt,omitzero"`
 
 	// The ARN of the daemon revision being deployed.
-	TargetDaemonRevisionArn *string `json:"targetDaemonRevisionArn,omitempty"`
+	TargetDaemonRevisionArn *string `json:"targetDaemonRevisionArn,omitzero"`
 }
 
 // DaemonDetail: The detailed information about a daemon.
 type DaemonDetail struct {
 	// The Amazon Resource Name (ARN) of the cluster that the daemon is running
 	// in.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The Unix timestamp for the time when the daemon was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The current daemon revision details, including the running task counts
 	// per capacity provider.
-	CurrentRevisions []DaemonRevisionDetail `json:"currentRevisions,omitempty"`
+	CurrentRevisions []DaemonRevisionDetail `json:"currentRevisions,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the most recent daemon deployment.
-	DeploymentArn *string `json:"deploymentArn,omitempty"`
+	DeploymentArn *string `json:"deploymentArn,omitzero"`
 
 	// The status of the daemon.
-	Status DaemonStatus `json:"status,omitempty"`
+	Status DaemonStatus `json:"status,omitzero"`
 
 	// The Unix timestamp for the time when the daemon was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // DaemonLinuxParameters: The Linux-specific options that are applied to the
@@ -2006,17 +2006,17 @@ type DaemonDetail struct {
 type DaemonLinuxParameters struct {
 	// The Linux capabilities for the container that are added to or dropped
 	// from the default configuration provided by Docker.
-	Capabilities *KernelCapabilities `json:"capabilities,omitempty"`
+	Capabilities *KernelCapabilities `json:"capabilities,omitzero"`
 
 	// Any host devices to expose to the container.
-	Devices []Device `json:"devices,omitempty"`
+	Devices []Device `json:"devices,omitzero"`
 
 	// Run an init process inside the container that forwards signals and reaps
 	// processes.
-	InitProcessEnabled *bool `json:"initProcessEnabled,omitempty"`
+	InitProcessEnabled *bool `json:"initProcessEnabled,omitzero"`
 
 	// The container path, mount options, and size (in MiB) of the tmpfs mount.
-	Tmpfs []Tmpfs `json:"tmpfs,omitempty"`
+	Tmpfs []Tmpfs `json:"tmpfs,omitzero"`
 }
 
 // DaemonPropagateTags is an enum; its known values are the DaemonPropagateTags*
@@ -2040,63 +2040,63 @@ func (DaemonPropagateTags) Values() []DaemonPropagateTags {
 // DaemonRevision: Information about a daemon revision.
 type DaemonRevision struct {
 	// The Amazon Resource Name (ARN) of the cluster that hosts the daemon.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The container images used by the daemon revision.
-	ContainerImages []DaemonContainerImage `json:"containerImages,omitempty"`
+	ContainerImages []DaemonContainerImage `json:"containerImages,omitzero"`
 
 	// The Unix timestamp for the time when the daemon revision was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon for this revision.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon revision.
-	DaemonRevisionArn *string `json:"daemonRevisionArn,omitempty"`
+	DaemonRevisionArn *string `json:"daemonRevisionArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon task definition used by this
 	// revision.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 
 	// Specifies whether Amazon ECS managed tags are turned on for the daemon
 	// tasks.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Specifies whether the execute command functionality is turned on for the
 	// daemon tasks.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// Specifies whether tags are propagated from the daemon to the daemon
 	// tasks.
-	PropagateTags DaemonPropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags DaemonPropagateTags `json:"propagateTags,omitzero"`
 }
 
 // DaemonRevisionDetail: Details about a daemon revision, including the running
 // task counts per capacity provider.
 type DaemonRevisionDetail struct {
 	// The Amazon Resource Name (ARN) of the daemon revision.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The capacity providers associated with this daemon revision.
-	CapacityProviders []DaemonCapacityProvider `json:"capacityProviders,omitempty"`
+	CapacityProviders []DaemonCapacityProvider `json:"capacityProviders,omitzero"`
 
 	// The total number of daemon tasks running for this revision.
-	TotalRunningCount *int32 `json:"totalRunningCount,omitempty"`
+	TotalRunningCount *int32 `json:"totalRunningCount,omitzero"`
 }
 
 // DaemonRollback: Information about a daemon deployment rollback.
 type DaemonRollback struct {
 	// The reason the rollback happened.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The capacity providers involved in the rollback.
-	RollbackCapacityProviders []string `json:"rollbackCapacityProviders,omitempty"`
+	RollbackCapacityProviders []string `json:"rollbackCapacityProviders,omitzero"`
 
 	// The ARN of the daemon revision deployed as part of the rollback.
-	RollbackTargetDaemonRevisionArn *string `json:"rollbackTargetDaemonRevisionArn,omitempty"`
+	RollbackTargetDaemonRevisionArn *string `json:"rollbackTargetDaemonRevisionArn,omitzero"`
 
 	// The time that the rollback started.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 }
 
 // DaemonStatus is an enum; its known values are the DaemonStatus* constants.
@@ -2119,65 +2119,65 @@ func (DaemonStatus) Values() []DaemonStatus {
 // DaemonSummary: A summary of a daemon.
 type DaemonSummary struct {
 	// The Unix timestamp for the time when the daemon was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The status of the daemon.
-	Status DaemonStatus `json:"status,omitempty"`
+	Status DaemonStatus `json:"status,omitzero"`
 
 	// The Unix timestamp for the time when the daemon was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // DaemonTaskDefinition: The details of a daemon task definition.
 type DaemonTaskDefinition struct {
 	// A list of container definitions in JSON format that describe the
 	// containers that make up the daemon task.
-	ContainerDefinitions []DaemonContainerDefinition `json:"containerDefinitions,omitempty"`
+	ContainerDefinitions []DaemonContainerDefinition `json:"containerDefinitions,omitzero"`
 
 	// The number of CPU units used by the daemon task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The full Amazon Resource Name (ARN) of the daemon task definition.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 
 	// The Unix timestamp for the time when the daemon task definition delete
 	// was requested.
-	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitempty"`
+	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role that grants the
 	// Amazon ECS container agent permission to make Amazon Web Services API
 	// calls on your behalf.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The name of a family that this daemon task definition is registered to.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The amount of memory (in MiB) used by the daemon task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The Unix timestamp for the time when the daemon task definition was
 	// registered.
-	RegisteredAt *Time `json:"registeredAt,omitempty"`
+	RegisteredAt *Time `json:"registeredAt,omitzero"`
 
 	// The principal that registered the daemon task definition.
-	RegisteredBy *string `json:"registeredBy,omitempty"`
+	RegisteredBy *string `json:"registeredBy,omitzero"`
 
 	// The revision of the daemon task in a particular family.
-	Revision *int32 `json:"revision,omitempty"`
+	Revision *int32 `json:"revision,omitzero"`
 
 	// The status of the daemon task definition.
-	Status DaemonTaskDefinitionStatus `json:"status,omitempty"`
+	Status DaemonTaskDefinitionStatus `json:"status,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the IAM role that
 	// grants containers in the daemon task permission to call Amazon Web
 	// Services APIs on your behalf.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 
 	// The list of data volume definitions for the daemon task.
-	Volumes []DaemonVolume `json:"volumes,omitempty"`
+	Volumes []DaemonVolume `json:"volumes,omitzero"`
 }
 
 // DaemonTaskDefinitionRevisionFilter is an enum; its known values are the
@@ -2239,65 +2239,65 @@ func (DaemonTaskDefinitionStatusFilter) Values() []DaemonTaskDefinitionStatusFil
 // DaemonTaskDefinitionSummary: A summary of a daemon task definition.
 type DaemonTaskDefinitionSummary struct {
 	// The Amazon Resource Name (ARN) of the daemon task definition.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The Unix timestamp for the time when the daemon task definition delete
 	// was requested.
-	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitempty"`
+	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitzero"`
 
 	// The Unix timestamp for the time when the daemon task definition was
 	// registered.
-	RegisteredAt *Time `json:"registeredAt,omitempty"`
+	RegisteredAt *Time `json:"registeredAt,omitzero"`
 
 	// The principal that registered the daemon task definition.
-	RegisteredBy *string `json:"registeredBy,omitempty"`
+	RegisteredBy *string `json:"registeredBy,omitzero"`
 
 	// The status of the daemon task definition.
-	Status DaemonTaskDefinitionStatus `json:"status,omitempty"`
+	Status DaemonTaskDefinitionStatus `json:"status,omitzero"`
 }
 
 // DaemonVolume: A data volume definition for a daemon task.
 type DaemonVolume struct {
 	// The contents of the host parameter determine whether your bind mount host
 	// volume persists on the host container instance and where it's stored.
-	Host *HostVolumeProperties `json:"host,omitempty"`
+	Host *HostVolumeProperties `json:"host,omitzero"`
 
 	// The name of the volume.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 }
 
 // DeleteAccountSettingRequest is the input of the DeleteAccountSetting
 // operation.
 type DeleteAccountSettingRequest struct {
 	// Required. The resource name to disable the account setting for.
-	Name SettingName `json:"name,omitempty"`
+	Name SettingName `json:"name,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the principal.
-	PrincipalArn *string `json:"principalArn,omitempty"`
+	PrincipalArn *string `json:"principalArn,omitzero"`
 }
 
 // DeleteAccountSettingResponse is the output of the DeleteAccountSetting
 // operation.
 type DeleteAccountSettingResponse struct {
 	// The account setting for the specified principal ARN.
-	Setting *Setting `json:"setting,omitempty"`
+	Setting *Setting `json:"setting,omitzero"`
 }
 
 // DeleteAttributesRequest is the input of the DeleteAttributes operation.
 type DeleteAttributesRequest struct {
 	// Required. The attributes to delete from your resource.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// contains the resource to delete attributes.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 }
 
 // DeleteAttributesResponse is the output of the DeleteAttributes operation.
 type DeleteAttributesResponse struct {
 	// A list of attribute objects that were successfully deleted from your
 	// resource.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 }
 
 // DeleteCapacityProviderRequest is the input of the DeleteCapacityProvider
@@ -2305,55 +2305,55 @@ type DeleteAttributesResponse struct {
 type DeleteCapacityProviderRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// capacity provider to delete.
-	CapacityProvider *string `json:"capacityProvider,omitempty"`
+	CapacityProvider *string `json:"capacityProvider,omitzero"`
 
 	// The name of the cluster that contains the capacity provider to delete.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 }
 
 // DeleteCapacityProviderResponse is the output of the DeleteCapacityProvider
 // operation.
 type DeleteCapacityProviderResponse struct {
 	// The details of the capacity provider.
-	CapacityProvider *CapacityProvider `json:"capacityProvider,omitempty"`
+	CapacityProvider *CapacityProvider `json:"capacityProvider,omitzero"`
 }
 
 // DeleteClusterRequest is the input of the DeleteCluster operation.
 type DeleteClusterRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster to delete.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 }
 
 // DeleteClusterResponse is the output of the DeleteCluster operation.
 type DeleteClusterResponse struct {
 	// The full description of the deleted cluster.
-	Cluster *Cluster `json:"cluster,omitempty"`
+	Cluster *Cluster `json:"cluster,omitzero"`
 }
 
 // DeleteDaemonRequest is the input of the DeleteDaemon operation.
 type DeleteDaemonRequest struct {
 	// Required. The Amazon Resource Name (ARN) of the daemon to delete.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 }
 
 // DeleteDaemonResponse is the output of the DeleteDaemon operation.
 type DeleteDaemonResponse struct {
 	// The Unix timestamp for the time when the daemon was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon deployment that was
 	// triggered by the delete operation.
-	DeploymentArn *string `json:"deploymentArn,omitempty"`
+	DeploymentArn *string `json:"deploymentArn,omitzero"`
 
 	// The status of the daemon.
-	Status DaemonStatus `json:"status,omitempty"`
+	Status DaemonStatus `json:"status,omitzero"`
 
 	// The Unix timestamp for the time when the daemon was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // DeleteDaemonTaskDefinitionRequest is the input of the
@@ -2361,7 +2361,7 @@ type DeleteDaemonResponse struct {
 type DeleteDaemonTaskDefinitionRequest struct {
 	// Required. The family and revision (family:revision) or full Amazon
 	// Resource Name (ARN) of the daemon task definition to delete.
-	DaemonTaskDefinition *string `json:"daemonTaskDefinition,omitempty"`
+	DaemonTaskDefinition *string `json:"daemonTaskDefinition,omitzero"`
 }
 
 // DeleteDaemonTaskDefinitionResponse is the output of the
@@ -2369,7 +2369,7 @@ type DeleteDaemonTaskDefinitionRequest struct {
 type DeleteDaemonTaskDefinitionResponse struct {
 	// The full Amazon Resource Name (ARN) of the deleted daemon task
 	// definition.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 }
 
 // DeleteExpressGatewayServiceRequest is the input of the
@@ -2377,34 +2377,34 @@ type DeleteDaemonTaskDefinitionResponse struct {
 type DeleteExpressGatewayServiceRequest struct {
 	// Required. The Amazon Resource Name (ARN) of the Express service to
 	// delete.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 }
 
 // DeleteExpressGatewayServiceResponse is the output of the
 // DeleteExpressGatewayService operation.
 type DeleteExpressGatewayServiceResponse struct {
 	// The full description of the deleted express service.
-	Service *ECSExpressGatewayService `json:"service,omitempty"`
+	Service *ECSExpressGatewayService `json:"service,omitzero"`
 }
 
 // DeleteServiceRequest is the input of the DeleteService operation.
 type DeleteServiceRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the service to delete.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// If true, allows you to delete a service even if it wasn't scaled down to
 	// zero tasks.
-	Force *bool `json:"force,omitempty"`
+	Force *bool `json:"force,omitzero"`
 
 	// Required. The name of the service to delete.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 }
 
 // DeleteServiceResponse is the output of the DeleteService operation.
 type DeleteServiceResponse struct {
 	// The full description of the deleted service.
-	Service *Service `json:"service,omitempty"`
+	Service *Service `json:"service,omitzero"`
 }
 
 // DeleteTaskDefinitionsRequest is the input of the DeleteTaskDefinitions
@@ -2412,117 +2412,117 @@ type DeleteServiceResponse struct {
 type DeleteTaskDefinitionsRequest struct {
 	// Required. The family and revision (family:revision) or full Amazon
 	// Resource Name (ARN) of the task definition to delete.
-	TaskDefinitions []string `json:"taskDefinitions,omitempty"`
+	TaskDefinitions []string `json:"taskDefinitions,omitzero"`
 }
 
 // DeleteTaskDefinitionsResponse is the output of the DeleteTaskDefinitions
 // operation.
 type DeleteTaskDefinitionsResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of deleted task definitions.
-	TaskDefinitions []TaskDefinition `json:"taskDefinitions,omitempty"`
+	TaskDefinitions []TaskDefinition `json:"taskDefinitions,omitzero"`
 }
 
 // DeleteTaskSetRequest is the input of the DeleteTaskSet operation.
 type DeleteTaskSetRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task set found in to delete.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// If true, you can delete a task set even if it hasn't been scaled down to
 	// zero.
-	Force *bool `json:"force,omitempty"`
+	Force *bool `json:"force,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// service that hosts the task set to delete.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// Required. The task set ID or full Amazon Resource Name (ARN) of the task
 	// set to delete.
-	TaskSet *string `json:"taskSet,omitempty"`
+	TaskSet *string `json:"taskSet,omitzero"`
 }
 
 // DeleteTaskSetResponse is the output of the DeleteTaskSet operation.
 type DeleteTaskSetResponse struct {
 	// Details about the task set.
-	TaskSet *TaskSet `json:"taskSet,omitempty"`
+	TaskSet *TaskSet `json:"taskSet,omitzero"`
 }
 
 // Deployment: The details of an Amazon ECS service deployment.
 type Deployment struct {
 	// The capacity provider strategy that the deployment is using.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// The Unix timestamp for the time when the service deployment was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The most recent desired count of tasks that was specified for the service
 	// to deploy or maintain.
-	DesiredCount *int32 `json:"desiredCount,omitempty"`
+	DesiredCount *int32 `json:"desiredCount,omitzero"`
 
 	// The number of consecutively failed tasks in the deployment.
-	FailedTasks *int32 `json:"failedTasks,omitempty"`
+	FailedTasks *int32 `json:"failedTasks,omitzero"`
 
 	// The Fargate ephemeral storage settings for the deployment.
-	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitempty"`
+	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitzero"`
 
 	// The ID of the deployment.
-	Id *string `json:"id,omitempty"`
+	Id *string `json:"id,omitzero"`
 
 	// The launch type the tasks in the service are using.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The VPC subnet and security group configuration for tasks that receive
 	// their own elastic network interface by using the awsvpc networking mode.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The number of tasks in the deployment that are in the PENDING status.
-	PendingCount *int32 `json:"pendingCount,omitempty"`
+	PendingCount *int32 `json:"pendingCount,omitzero"`
 
 	// The operating system that your tasks in the service, or tasks are running
 	// on.
-	PlatformFamily *string `json:"platformFamily,omitempty"`
+	PlatformFamily *string `json:"platformFamily,omitzero"`
 
 	// The platform version that your tasks in the service run on.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// The rolloutState of a service is only returned for services that use the
 	// rolling update (ECS) deployment type that aren't behind a Classic Load
 	// Balancer.
-	RolloutState DeploymentRolloutState `json:"rolloutState,omitempty"`
+	RolloutState DeploymentRolloutState `json:"rolloutState,omitzero"`
 
 	// A description of the rollout state of a deployment.
-	RolloutStateReason *string `json:"rolloutStateReason,omitempty"`
+	RolloutStateReason *string `json:"rolloutStateReason,omitzero"`
 
 	// The number of tasks in the deployment that are in the RUNNING status.
-	RunningCount *int32 `json:"runningCount,omitempty"`
+	RunningCount *int32 `json:"runningCount,omitzero"`
 
 	// The details of the Service Connect configuration that's used by this
 	// deployment.
-	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitempty"`
+	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitzero"`
 
 	// The list of Service Connect resources that are associated with this
 	// deployment.
-	ServiceConnectResources []ServiceConnectServiceResource `json:"serviceConnectResources,omitempty"`
+	ServiceConnectResources []ServiceConnectServiceResource `json:"serviceConnectResources,omitzero"`
 
 	// The status of the deployment.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The most recent task definition that was specified for the tasks in the
 	// service to use.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The Unix timestamp for the time when the service deployment was last
 	// updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 
 	// The details of the volume that was configuredAtLaunch.
-	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 
 	// The VPC Lattice configuration for the service deployment.
-	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitempty"`
+	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitzero"`
 }
 
 // DeploymentAlarms: One of the methods which provide a way for you to quickly
@@ -2530,15 +2530,15 @@ type Deployment struct {
 // failure to the last working deployment.
 type DeploymentAlarms struct {
 	// Required. One or more CloudWatch alarm names.
-	AlarmNames []string `json:"alarmNames,omitempty"`
+	AlarmNames []string `json:"alarmNames,omitzero"`
 
 	// Required. Determines whether to use the CloudWatch alarm option in the
 	// service deployment process.
-	Enable *bool `json:"enable,omitempty"`
+	Enable *bool `json:"enable,omitzero"`
 
 	// Required. Determines whether to configure Amazon ECS to roll back the
 	// service if a service deployment fails.
-	Rollback *bool `json:"rollback,omitempty"`
+	Rollback *bool `json:"rollback,omitzero"`
 }
 
 // DeploymentCircuitBreaker: The deployment circuit breaker can only be used for
@@ -2546,11 +2546,11 @@ type DeploymentAlarms struct {
 type DeploymentCircuitBreaker struct {
 	// Required. Determines whether to use the deployment circuit breaker logic
 	// for the service.
-	Enable *bool `json:"enable,omitempty"`
+	Enable *bool `json:"enable,omitzero"`
 
 	// Required. Determines whether to configure Amazon ECS to roll back the
 	// service if a service deployment fails.
-	Rollback *bool `json:"rollback,omitempty"`
+	Rollback *bool `json:"rollback,omitzero"`
 }
 
 // DeploymentConfiguration: Optional deployment parameters that control how many
@@ -2558,46 +2558,46 @@ type DeploymentCircuitBreaker struct {
 // tasks.
 type DeploymentConfiguration struct {
 	// Information about the CloudWatch alarms.
-	Alarms *DeploymentAlarms `json:"alarms,omitempty"`
+	Alarms *DeploymentAlarms `json:"alarms,omitzero"`
 
 	// The time period when both blue and green service revisions are running
 	// simultaneously after the production traffic has shifted.
-	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitempty"`
+	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitzero"`
 
 	// Configuration for canary deployment strategy.
-	CanaryConfiguration *CanaryConfiguration `json:"canaryConfiguration,omitempty"`
+	CanaryConfiguration *CanaryConfiguration `json:"canaryConfiguration,omitzero"`
 
 	// The deployment circuit breaker can only be used for services using the
 	// rolling update (ECS) deployment type.
-	DeploymentCircuitBreaker *DeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
+	DeploymentCircuitBreaker *DeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitzero"`
 
 	// An array of deployment lifecycle hook objects to run custom logic at
 	// specific stages of the deployment lifecycle.
-	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitempty"`
+	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitzero"`
 
 	// Configuration for linear deployment strategy.
-	LinearConfiguration *LinearConfiguration `json:"linearConfiguration,omitempty"`
+	LinearConfiguration *LinearConfiguration `json:"linearConfiguration,omitzero"`
 
 	// If a service is using the rolling update (ECS) deployment type, the
 	// maximumPercent parameter represents an upper limit on the number of your
 	// service's tasks that are allowed in the RUNNING or PENDING state during a
 	// deployment, as a...
-	MaximumPercent *int32 `json:"maximumPercent,omitempty"`
+	MaximumPercent *int32 `json:"maximumPercent,omitzero"`
 
 	// If a service is using the rolling update (ECS) deployment type, the
 	// minimumHealthyPercent represents a lower limit on the number of your
 	// service's tasks that must remain in the RUNNING state during a
 	// deployment, as a percentage of the...
-	MinimumHealthyPercent *int32 `json:"minimumHealthyPercent,omitempty"`
+	MinimumHealthyPercent *int32 `json:"minimumHealthyPercent,omitzero"`
 
 	// The deployment strategy for the service.
-	Strategy DeploymentStrategy `json:"strategy,omitempty"`
+	Strategy DeploymentStrategy `json:"strategy,omitzero"`
 }
 
 // DeploymentController: The deployment controller to use for the service.
 type DeploymentController struct {
 	// Required. The deployment controller type to use.
-	Type DeploymentControllerType `json:"type,omitempty"`
+	Type DeploymentControllerType `json:"type,omitzero"`
 }
 
 // DeploymentControllerType is an enum; its known values are the
@@ -2625,7 +2625,7 @@ func (DeploymentControllerType) Values() []DeploymentControllerType {
 type DeploymentEphemeralStorage struct {
 	// Specify an Key Management Service key ID to encrypt the ephemeral storage
 	// for deployment.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 }
 
 // DeploymentLifecycleHook: A deployment lifecycle hook runs custom logic at
@@ -2633,23 +2633,23 @@ type DeploymentEphemeralStorage struct {
 type DeploymentLifecycleHook struct {
 	// Use this field to specify custom parameters that Amazon ECS will pass to
 	// your hook target invocations (such as a Lambda function).
-	HookDetails HookDetails `json:"hookDetails,omitempty"`
+	HookDetails HookDetails `json:"hookDetails,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the hook target.
-	HookTargetArn *string `json:"hookTargetArn,omitempty"`
+	HookTargetArn *string `json:"hookTargetArn,omitzero"`
 
 	// The lifecycle stages at which to run the hook.
-	LifecycleStages []DeploymentLifecycleHookStage `json:"lifecycleStages,omitempty"`
+	LifecycleStages []DeploymentLifecycleHookStage `json:"lifecycleStages,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS
 	// permission to call Lambda functions on your behalf.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// The type of action the lifecycle hook performs.
-	TargetType DeploymentLifecycleHookTargetType `json:"targetType,omitempty"`
+	TargetType DeploymentLifecycleHookTargetType `json:"targetType,omitzero"`
 
 	// The timeout configuration for the lifecycle hook.
-	TimeoutConfiguration *DeploymentLifecycleHookTimeoutConfiguration `json:"timeoutConfiguration,omitempty"`
+	TimeoutConfiguration *DeploymentLifecycleHookTimeoutConfiguration `json:"timeoutConfiguration,omitzero"`
 }
 
 // DeploymentLifecycleHookAction is an enum; its known values are the
@@ -2674,23 +2674,23 @@ func (DeploymentLifecycleHookAction) Values() []DeploymentLifecycleHookAction {
 // that is active during a service deployment.
 type DeploymentLifecycleHookDetail struct {
 	// The time when the lifecycle hook times out.
-	ExpiresAt *Time `json:"expiresAt,omitempty"`
+	ExpiresAt *Time `json:"expiresAt,omitzero"`
 
 	// The ID of the lifecycle hook.
-	HookId *string `json:"hookId,omitempty"`
+	HookId *string `json:"hookId,omitzero"`
 
 	// The status of the lifecycle hook.
-	Status DeploymentLifecycleHookStatus `json:"status,omitempty"`
+	Status DeploymentLifecycleHookStatus `json:"status,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the hook target.
-	TargetArn *string `json:"targetArn,omitempty"`
+	TargetArn *string `json:"targetArn,omitzero"`
 
 	// The type of action the lifecycle hook performs, such as AWS_LAMBDA or
 	// PAUSE.
-	TargetType DeploymentLifecycleHookTargetType `json:"targetType,omitempty"`
+	TargetType DeploymentLifecycleHookTargetType `json:"targetType,omitzero"`
 
 	// The action Amazon ECS takes when the lifecycle hook times out.
-	TimeoutAction DeploymentLifecycleHookAction `json:"timeoutAction,omitempty"`
+	TimeoutAction DeploymentLifecycleHookAction `json:"timeoutAction,omitzero"`
 }
 
 // DeploymentLifecycleHookStage is an enum; its known values are the
@@ -2769,11 +2769,11 @@ func (DeploymentLifecycleHookTargetType) Values() []DeploymentLifecycleHookTarge
 // deployment lifecycle hook.
 type DeploymentLifecycleHookTimeoutConfiguration struct {
 	// The action Amazon ECS takes when the lifecycle hook times out.
-	Action DeploymentLifecycleHookAction `json:"action,omitempty"`
+	Action DeploymentLifecycleHookAction `json:"action,omitzero"`
 
 	// The number of minutes Amazon ECS waits for the lifecycle hook to complete
 	// before taking the timeout action.
-	TimeoutInMinutes *int32 `json:"timeoutInMinutes,omitempty"`
+	TimeoutInMinutes *int32 `json:"timeoutInMinutes,omitzero"`
 }
 
 // DeploymentRolloutState is an enum; its known values are the
@@ -2823,21 +2823,21 @@ func (DeploymentStrategy) Values() []DeploymentStrategy {
 type DeregisterContainerInstanceRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the container instance to deregister.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The container instance ID or full ARN of the container instance
 	// to deregister.
-	ContainerInstance *string `json:"containerInstance,omitempty"`
+	ContainerInstance *string `json:"containerInstance,omitzero"`
 
 	// Forces the container instance to be deregistered.
-	Force *bool `json:"force,omitempty"`
+	Force *bool `json:"force,omitzero"`
 }
 
 // DeregisterContainerInstanceResponse is the output of the
 // DeregisterContainerInstance operation.
 type DeregisterContainerInstanceResponse struct {
 	// The container instance that was deregistered.
-	ContainerInstance *ContainerInstance `json:"containerInstance,omitempty"`
+	ContainerInstance *ContainerInstance `json:"containerInstance,omitzero"`
 }
 
 // DeregisterTaskDefinitionRequest is the input of the DeregisterTaskDefinition
@@ -2845,14 +2845,14 @@ type DeregisterContainerInstanceResponse struct {
 type DeregisterTaskDefinitionRequest struct {
 	// Required. The family and revision (family:revision) or full Amazon
 	// Resource Name (ARN) of the task definition to deregister.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 }
 
 // DeregisterTaskDefinitionResponse is the output of the
 // DeregisterTaskDefinition operation.
 type DeregisterTaskDefinitionResponse struct {
 	// The full description of the deregistered task.
-	TaskDefinition *TaskDefinition `json:"taskDefinition,omitempty"`
+	TaskDefinition *TaskDefinition `json:"taskDefinition,omitzero"`
 }
 
 // DescribeCapacityProvidersRequest is the input of the
@@ -2860,57 +2860,57 @@ type DeregisterTaskDefinitionResponse struct {
 type DescribeCapacityProvidersRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of one or more capacity
 	// providers.
-	CapacityProviders []string `json:"capacityProviders,omitempty"`
+	CapacityProviders []string `json:"capacityProviders,omitzero"`
 
 	// The name of the cluster to describe capacity providers for.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Specifies whether or not you want to see the resource tags for the
 	// capacity provider.
-	Include []CapacityProviderField `json:"include,omitempty"`
+	Include []CapacityProviderField `json:"include,omitzero"`
 
 	// The maximum number of account setting results returned by
 	// DescribeCapacityProviders in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a previous paginated
 	// DescribeCapacityProviders request where maxResults was used and the
 	// results exceeded the value of that parameter.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // DescribeCapacityProvidersResponse is the output of the
 // DescribeCapacityProviders operation.
 type DescribeCapacityProvidersResponse struct {
 	// The list of capacity providers.
-	CapacityProviders []CapacityProvider `json:"capacityProviders,omitempty"`
+	CapacityProviders []CapacityProvider `json:"capacityProviders,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The nextToken value to include in a future DescribeCapacityProviders
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // DescribeClustersRequest is the input of the DescribeClusters operation.
 type DescribeClustersRequest struct {
 	// A list of up to 100 cluster names or full cluster Amazon Resource Name
 	// (ARN) entries.
-	Clusters []string `json:"clusters,omitempty"`
+	Clusters []string `json:"clusters,omitzero"`
 
 	// Determines whether to include additional information about the clusters
 	// in the response.
-	Include []ClusterField `json:"include,omitempty"`
+	Include []ClusterField `json:"include,omitzero"`
 }
 
 // DescribeClustersResponse is the output of the DescribeClusters operation.
 type DescribeClustersResponse struct {
 	// The list of clusters.
-	Clusters []Cluster `json:"clusters,omitempty"`
+	Clusters []Cluster `json:"clusters,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 }
 
 // DescribeContainerInstancesRequest is the input of the
@@ -2918,72 +2918,72 @@ type DescribeClustersResponse struct {
 type DescribeContainerInstancesRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the container instances to describe.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. A list of up to 100 container instance IDs or full Amazon
 	// Resource Name (ARN) entries.
-	ContainerInstances []string `json:"containerInstances,omitempty"`
+	ContainerInstances []string `json:"containerInstances,omitzero"`
 
 	// Specifies whether you want to see the resource tags for the container
 	// instance.
-	Include []ContainerInstanceField `json:"include,omitempty"`
+	Include []ContainerInstanceField `json:"include,omitzero"`
 }
 
 // DescribeContainerInstancesResponse is the output of the
 // DescribeContainerInstances operation.
 type DescribeContainerInstancesResponse struct {
 	// The list of container instances.
-	ContainerInstances []ContainerInstance `json:"containerInstances,omitempty"`
+	ContainerInstances []ContainerInstance `json:"containerInstances,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 }
 
 // DescribeDaemonDeploymentsRequest is the input of the
 // DescribeDaemonDeployments operation.
 type DescribeDaemonDeploymentsRequest struct {
 	// Required. The ARN of the daemon deployments to describe.
-	DaemonDeploymentArns []string `json:"daemonDeploymentArns,omitempty"`
+	DaemonDeploymentArns []string `json:"daemonDeploymentArns,omitzero"`
 }
 
 // DescribeDaemonDeploymentsResponse is the output of the
 // DescribeDaemonDeployments operation.
 type DescribeDaemonDeploymentsResponse struct {
 	// The list of daemon deployments.
-	DaemonDeployments []DaemonDeployment `json:"daemonDeployments,omitempty"`
+	DaemonDeployments []DaemonDeployment `json:"daemonDeployments,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 }
 
 // DescribeDaemonRequest is the input of the DescribeDaemon operation.
 type DescribeDaemonRequest struct {
 	// Required. The Amazon Resource Name (ARN) of the daemon to describe.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 }
 
 // DescribeDaemonResponse is the output of the DescribeDaemon operation.
 type DescribeDaemonResponse struct {
 	// The full description of the daemon, including the current revisions,
 	// deployment ARN, cluster, and status information.
-	Daemon *DaemonDetail `json:"daemon,omitempty"`
+	Daemon *DaemonDetail `json:"daemon,omitzero"`
 }
 
 // DescribeDaemonRevisionsRequest is the input of the DescribeDaemonRevisions
 // operation.
 type DescribeDaemonRevisionsRequest struct {
 	// Required. The ARN of the daemon revisions to describe.
-	DaemonRevisionArns []string `json:"daemonRevisionArns,omitempty"`
+	DaemonRevisionArns []string `json:"daemonRevisionArns,omitzero"`
 }
 
 // DescribeDaemonRevisionsResponse is the output of the DescribeDaemonRevisions
 // operation.
 type DescribeDaemonRevisionsResponse struct {
 	// The list of daemon revisions.
-	DaemonRevisions []DaemonRevision `json:"daemonRevisions,omitempty"`
+	DaemonRevisions []DaemonRevision `json:"daemonRevisions,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 }
 
 // DescribeDaemonTaskDefinitionRequest is the input of the
@@ -2992,100 +2992,100 @@ type DescribeDaemonTaskDefinitionRequest struct {
 	// Required. The family for the latest ACTIVE revision, family and revision
 	// (family:revision) for a specific revision in the family, or full Amazon
 	// Resource Name (ARN) of the daemon task definition to describe.
-	DaemonTaskDefinition *string `json:"daemonTaskDefinition,omitempty"`
+	DaemonTaskDefinition *string `json:"daemonTaskDefinition,omitzero"`
 }
 
 // DescribeDaemonTaskDefinitionResponse is the output of the
 // DescribeDaemonTaskDefinition operation.
 type DescribeDaemonTaskDefinitionResponse struct {
 	// The full daemon task definition description.
-	DaemonTaskDefinition *DaemonTaskDefinition `json:"daemonTaskDefinition,omitempty"`
+	DaemonTaskDefinition *DaemonTaskDefinition `json:"daemonTaskDefinition,omitzero"`
 }
 
 // DescribeExpressGatewayServiceRequest is the input of the
 // DescribeExpressGatewayService operation.
 type DescribeExpressGatewayServiceRequest struct {
 	// Specifies additional information to include in the response.
-	Include []ExpressGatewayServiceInclude `json:"include,omitempty"`
+	Include []ExpressGatewayServiceInclude `json:"include,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the Express service to
 	// describe.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 }
 
 // DescribeExpressGatewayServiceResponse is the output of the
 // DescribeExpressGatewayService operation.
 type DescribeExpressGatewayServiceResponse struct {
 	// The full description of the described express service.
-	Service *ECSExpressGatewayService `json:"service,omitempty"`
+	Service *ECSExpressGatewayService `json:"service,omitzero"`
 }
 
 // DescribeServiceDeploymentsRequest is the input of the
 // DescribeServiceDeployments operation.
 type DescribeServiceDeploymentsRequest struct {
 	// Required. The ARN of the service deployment.
-	ServiceDeploymentArns []string `json:"serviceDeploymentArns,omitempty"`
+	ServiceDeploymentArns []string `json:"serviceDeploymentArns,omitzero"`
 }
 
 // DescribeServiceDeploymentsResponse is the output of the
 // DescribeServiceDeployments operation.
 type DescribeServiceDeploymentsResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of service deployments described.
-	ServiceDeployments []ServiceDeployment `json:"serviceDeployments,omitempty"`
+	ServiceDeployments []ServiceDeployment `json:"serviceDeployments,omitzero"`
 }
 
 // DescribeServiceRevisionsRequest is the input of the DescribeServiceRevisions
 // operation.
 type DescribeServiceRevisionsRequest struct {
 	// Required. The ARN of the service revision.
-	ServiceRevisionArns []string `json:"serviceRevisionArns,omitempty"`
+	ServiceRevisionArns []string `json:"serviceRevisionArns,omitzero"`
 }
 
 // DescribeServiceRevisionsResponse is the output of the
 // DescribeServiceRevisions operation.
 type DescribeServiceRevisionsResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of service revisions described.
-	ServiceRevisions []ServiceRevision `json:"serviceRevisions,omitempty"`
+	ServiceRevisions []ServiceRevision `json:"serviceRevisions,omitzero"`
 }
 
 // DescribeServicesRequest is the input of the DescribeServices operation.
 type DescribeServicesRequest struct {
 	// The short name or full Amazon Resource Name (ARN)the cluster that hosts
 	// the service to describe.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Determines whether you want to see the resource tags for the service.
-	Include []ServiceField `json:"include,omitempty"`
+	Include []ServiceField `json:"include,omitzero"`
 
 	// Required. A list of services to describe.
-	Services []string `json:"services,omitempty"`
+	Services []string `json:"services,omitzero"`
 }
 
 // DescribeServicesResponse is the output of the DescribeServices operation.
 type DescribeServicesResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of services described.
-	Services []Service `json:"services,omitempty"`
+	Services []Service `json:"services,omitzero"`
 }
 
 // DescribeTaskDefinitionRequest is the input of the DescribeTaskDefinition
 // operation.
 type DescribeTaskDefinitionRequest struct {
 	// Determines whether to see the resource tags for the task definition.
-	Include []TaskDefinitionField `json:"include,omitempty"`
+	Include []TaskDefinitionField `json:"include,omitzero"`
 
 	// Required. The family for the latest ACTIVE revision, family and revision
 	// (family:revision) for a specific revision in the family, or full Amazon
 	// Resource Name (ARN) of the task definition to describe.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 }
 
 // DescribeTaskDefinitionResponse is the output of the DescribeTaskDefinition
@@ -3093,58 +3093,58 @@ type DescribeTaskDefinitionRequest struct {
 type DescribeTaskDefinitionResponse struct {
 	// The metadata that's applied to the task definition to help you categorize
 	// and organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The full task definition description.
-	TaskDefinition *TaskDefinition `json:"taskDefinition,omitempty"`
+	TaskDefinition *TaskDefinition `json:"taskDefinition,omitzero"`
 }
 
 // DescribeTaskSetsRequest is the input of the DescribeTaskSets operation.
 type DescribeTaskSetsRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task sets exist in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Specifies whether to see the resource tags for the task set.
-	Include []TaskSetField `json:"include,omitempty"`
+	Include []TaskSetField `json:"include,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// service that the task sets exist in.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// The ID or full Amazon Resource Name (ARN) of task sets to describe.
-	TaskSets []string `json:"taskSets,omitempty"`
+	TaskSets []string `json:"taskSets,omitzero"`
 }
 
 // DescribeTaskSetsResponse is the output of the DescribeTaskSets operation.
 type DescribeTaskSetsResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of task sets described.
-	TaskSets []TaskSet `json:"taskSets,omitempty"`
+	TaskSets []TaskSet `json:"taskSets,omitzero"`
 }
 
 // DescribeTasksRequest is the input of the DescribeTasks operation.
 type DescribeTasksRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the task or tasks to describe.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Specifies whether you want to see the resource tags for the task.
-	Include []TaskField `json:"include,omitempty"`
+	Include []TaskField `json:"include,omitzero"`
 
 	// Required. A list of up to 100 task IDs or full ARN entries.
-	Tasks []string `json:"tasks,omitempty"`
+	Tasks []string `json:"tasks,omitzero"`
 }
 
 // DescribeTasksResponse is the output of the DescribeTasks operation.
 type DescribeTasksResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// The list of tasks.
-	Tasks []Task `json:"tasks,omitempty"`
+	Tasks []Task `json:"tasks,omitzero"`
 }
 
 // DesiredStatus is an enum; its known values are the DesiredStatus* constants.
@@ -3169,13 +3169,13 @@ func (DesiredStatus) Values() []DesiredStatus {
 // Device: An object representing a container instance host device.
 type Device struct {
 	// The path inside the container at which to expose the host device.
-	ContainerPath *string `json:"containerPath,omitempty"`
+	ContainerPath *string `json:"containerPath,omitzero"`
 
 	// Required. The path for the device on the host container instance.
-	HostPath *string `json:"hostPath,omitempty"`
+	HostPath *string `json:"hostPath,omitzero"`
 
 	// The explicit permissions to provide to the container for the device.
-	Permissions []DeviceCgroupPermission `json:"permissions,omitempty"`
+	Permissions []DeviceCgroupPermission `json:"permissions,omitzero"`
 }
 
 // DeviceCgroupPermission is an enum; its known values are the
@@ -3203,24 +3203,24 @@ func (DeviceCgroupPermission) Values() []DeviceCgroupPermission {
 type DiscoverPollEndpointRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that the
 	// container instance belongs to.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The container instance ID or full ARN of the container instance.
-	ContainerInstance *string `json:"containerInstance,omitempty"`
+	ContainerInstance *string `json:"containerInstance,omitzero"`
 }
 
 // DiscoverPollEndpointResponse is the output of the DiscoverPollEndpoint
 // operation.
 type DiscoverPollEndpointResponse struct {
 	// The endpoint for the Amazon ECS agent to poll.
-	Endpoint *string `json:"endpoint,omitempty"`
+	Endpoint *string `json:"endpoint,omitzero"`
 
 	// The endpoint for the Amazon ECS agent to poll for Service Connect
 	// configuration.
-	ServiceConnectEndpoint *string `json:"serviceConnectEndpoint,omitempty"`
+	ServiceConnectEndpoint *string `json:"serviceConnectEndpoint,omitzero"`
 
 	// The telemetry endpoint for the Amazon ECS agent.
-	TelemetryEndpoint *string `json:"telemetryEndpoint,omitempty"`
+	TelemetryEndpoint *string `json:"telemetryEndpoint,omitzero"`
 }
 
 // DockerVolumeConfiguration: This parameter is specified when you're using
@@ -3228,19 +3228,19 @@ type DiscoverPollEndpointResponse struct {
 type DockerVolumeConfiguration struct {
 	// If this value is true, the Docker volume is created if it doesn't already
 	// exist.
-	Autoprovision *bool `json:"autoprovision,omitempty"`
+	Autoprovision *bool `json:"autoprovision,omitzero"`
 
 	// The Docker volume driver to use.
-	Driver *string `json:"driver,omitempty"`
+	Driver *string `json:"driver,omitzero"`
 
 	// A map of Docker driver-specific options passed through.
-	DriverOpts map[string]string `json:"driverOpts,omitempty"`
+	DriverOpts map[string]string `json:"driverOpts,omitzero"`
 
 	// Custom metadata to add to your Docker volume.
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]string `json:"labels,omitzero"`
 
 	// The scope for the Docker volume that determines its lifecycle.
-	Scope Scope `json:"scope,omitempty"`
+	Scope Scope `json:"scope,omitzero"`
 }
 
 // EBSResourceType is an enum; its known values are the EBSResourceType*
@@ -3263,13 +3263,13 @@ func (EBSResourceType) Values() []EBSResourceType {
 type EBSTagSpecification struct {
 	// Determines whether to propagate the tags from the task definition to the
 	// Amazon EBS volume.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// Required. The type of volume resource.
-	ResourceType EBSResourceType `json:"resourceType,omitempty"`
+	ResourceType EBSResourceType `json:"resourceType,omitzero"`
 
 	// The tags applied to this Amazon EBS volume.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // ECSExpressGatewayService: Represents an Express service, which provides a
@@ -3277,35 +3277,35 @@ type EBSTagSpecification struct {
 // managed Amazon Web Services infrastructure.
 type ECSExpressGatewayService struct {
 	// The list of active service configurations for the Express service.
-	ActiveConfigurations []ExpressGatewayServiceConfiguration `json:"activeConfigurations,omitempty"`
+	ActiveConfigurations []ExpressGatewayServiceConfiguration `json:"activeConfigurations,omitzero"`
 
 	// The short name or full ARN of the cluster that hosts the Express service.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The Unix timestamp for when the Express service was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The current deployment configuration for the Express service.
-	CurrentDeployment *string `json:"currentDeployment,omitempty"`
+	CurrentDeployment *string `json:"currentDeployment,omitzero"`
 
 	// The ARN of the infrastructure role that manages Amazon Web Services
 	// resources for the Express service.
-	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitempty"`
+	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitzero"`
 
 	// The ARN that identifies the Express service.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The name of the Express service.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The current status of the Express service.
-	Status *ExpressGatewayServiceStatus `json:"status,omitempty"`
+	Status *ExpressGatewayServiceStatus `json:"status,omitzero"`
 
 	// The metadata applied to the Express service.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The Unix timestamp for when the Express service was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ECSManagedResources: Represents the Amazon Web Services resources managed by
@@ -3313,30 +3313,30 @@ type ECSExpressGatewayService struct {
 // policies, metric alarms, and security groups.
 type ECSManagedResources struct {
 	// The auto-scaling configuration and policies for the Express service.
-	AutoScaling *ManagedAutoScaling `json:"autoScaling,omitempty"`
+	AutoScaling *ManagedAutoScaling `json:"autoScaling,omitzero"`
 
 	// The ingress paths and endpoints for the Express service.
-	IngressPaths []ManagedIngressPath `json:"ingressPaths,omitempty"`
+	IngressPaths []ManagedIngressPath `json:"ingressPaths,omitzero"`
 
 	// The log groups managed by the Express service.
-	LogGroups []ManagedLogGroup `json:"logGroups,omitempty"`
+	LogGroups []ManagedLogGroup `json:"logGroups,omitzero"`
 
 	// The CloudWatch metric alarms associated with the Express service.
-	MetricAlarms []ManagedMetricAlarm `json:"metricAlarms,omitempty"`
+	MetricAlarms []ManagedMetricAlarm `json:"metricAlarms,omitzero"`
 
 	// The security groups managed by the Express service.
-	ServiceSecurityGroups []ManagedSecurityGroup `json:"serviceSecurityGroups,omitempty"`
+	ServiceSecurityGroups []ManagedSecurityGroup `json:"serviceSecurityGroups,omitzero"`
 }
 
 // EFSAuthorizationConfig: The authorization configuration details for the
 // Amazon EFS file system.
 type EFSAuthorizationConfig struct {
 	// The Amazon EFS access point ID to use.
-	AccessPointId *string `json:"accessPointId,omitempty"`
+	AccessPointId *string `json:"accessPointId,omitzero"`
 
 	// Determines whether to use the Amazon ECS task role defined in a task
 	// definition when mounting the Amazon EFS file system.
-	Iam EFSAuthorizationConfigIAM `json:"iam,omitempty"`
+	Iam EFSAuthorizationConfigIAM `json:"iam,omitzero"`
 }
 
 // EFSAuthorizationConfigIAM is an enum; its known values are the
@@ -3379,33 +3379,33 @@ func (EFSTransitEncryption) Values() []EFSTransitEncryption {
 // Amazon Elastic File System file system for task storage.
 type EFSVolumeConfiguration struct {
 	// The authorization configuration details for the Amazon EFS file system.
-	AuthorizationConfig *EFSAuthorizationConfig `json:"authorizationConfig,omitempty"`
+	AuthorizationConfig *EFSAuthorizationConfig `json:"authorizationConfig,omitzero"`
 
 	// Required. The Amazon EFS file system ID to use.
-	FileSystemId *string `json:"fileSystemId,omitempty"`
+	FileSystemId *string `json:"fileSystemId,omitzero"`
 
 	// The directory within the Amazon EFS file system to mount as the root
 	// directory inside the host.
-	RootDirectory *string `json:"rootDirectory,omitempty"`
+	RootDirectory *string `json:"rootDirectory,omitzero"`
 
 	// Determines whether to use encryption for Amazon EFS data in transit
 	// between the Amazon ECS host and the Amazon EFS server.
-	TransitEncryption EFSTransitEncryption `json:"transitEncryption,omitempty"`
+	TransitEncryption EFSTransitEncryption `json:"transitEncryption,omitzero"`
 
 	// The port to use when sending encrypted data between the Amazon ECS host
 	// and the Amazon EFS server.
-	TransitEncryptionPort *int32 `json:"transitEncryptionPort,omitempty"`
+	TransitEncryptionPort *int32 `json:"transitEncryptionPort,omitzero"`
 }
 
 // EnvironmentFile: A list of files containing the environment variables to pass
 // to a container.
 type EnvironmentFile struct {
 	// Required. The file type to use.
-	Type EnvironmentFileType `json:"type,omitempty"`
+	Type EnvironmentFileType `json:"type,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the Amazon S3 object
 	// containing the environment variable file.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // EnvironmentFileType is an enum; its known values are the EnvironmentFileType*
@@ -3428,7 +3428,7 @@ func (EnvironmentFileType) Values() []EnvironmentFileType {
 type EphemeralStorage struct {
 	// Required. The total amount, in GiB, of ephemeral storage to set for the
 	// task.
-	SizeInGiB *int32 `json:"sizeInGiB,omitempty"`
+	SizeInGiB *int32 `json:"sizeInGiB,omitzero"`
 }
 
 // ExecuteCommandConfiguration: The details of the execute command
@@ -3436,33 +3436,33 @@ type EphemeralStorage struct {
 type ExecuteCommandConfiguration struct {
 	// Specify an Key Management Service key ID to encrypt the data between the
 	// local client and the container.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 
 	// The log configuration for the results of the execute command actions.
-	LogConfiguration *ExecuteCommandLogConfiguration `json:"logConfiguration,omitempty"`
+	LogConfiguration *ExecuteCommandLogConfiguration `json:"logConfiguration,omitzero"`
 
 	// The log setting to use for redirecting logs for your execute command
 	// results.
-	Logging ExecuteCommandLogging `json:"logging,omitempty"`
+	Logging ExecuteCommandLogging `json:"logging,omitzero"`
 }
 
 // ExecuteCommandLogConfiguration: The log configuration for the results of the
 // execute command actions.
 type ExecuteCommandLogConfiguration struct {
 	// Determines whether to use encryption on the CloudWatch logs.
-	CloudWatchEncryptionEnabled *bool `json:"cloudWatchEncryptionEnabled,omitempty"`
+	CloudWatchEncryptionEnabled *bool `json:"cloudWatchEncryptionEnabled,omitzero"`
 
 	// The name of the CloudWatch log group to send logs to.
-	CloudWatchLogGroupName *string `json:"cloudWatchLogGroupName,omitempty"`
+	CloudWatchLogGroupName *string `json:"cloudWatchLogGroupName,omitzero"`
 
 	// The name of the S3 bucket to send logs to.
-	S3BucketName *string `json:"s3BucketName,omitempty"`
+	S3BucketName *string `json:"s3BucketName,omitzero"`
 
 	// Determines whether to use encryption on the S3 logs.
-	S3EncryptionEnabled *bool `json:"s3EncryptionEnabled,omitempty"`
+	S3EncryptionEnabled *bool `json:"s3EncryptionEnabled,omitzero"`
 
 	// An optional folder in the S3 bucket to place logs in.
-	S3KeyPrefix *string `json:"s3KeyPrefix,omitempty"`
+	S3KeyPrefix *string `json:"s3KeyPrefix,omitzero"`
 }
 
 // ExecuteCommandLogging is an enum; its known values are the
@@ -3489,70 +3489,70 @@ func (ExecuteCommandLogging) Values() []ExecuteCommandLogging {
 type ExecuteCommandRequest struct {
 	// The Amazon Resource Name (ARN) or short name of the cluster the task is
 	// running in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The command to run on the container.
-	Command *string `json:"command,omitempty"`
+	Command *string `json:"command,omitzero"`
 
 	// The name of the container to execute the command on.
-	Container *string `json:"container,omitempty"`
+	Container *string `json:"container,omitzero"`
 
 	// Required. Use this flag to run your command in interactive mode.
-	Interactive *bool `json:"interactive,omitempty"`
+	Interactive *bool `json:"interactive,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) or ID of the task the container
 	// is part of.
-	Task *string `json:"task,omitempty"`
+	Task *string `json:"task,omitzero"`
 }
 
 // ExecuteCommandResponse is the output of the ExecuteCommand operation.
 type ExecuteCommandResponse struct {
 	// The Amazon Resource Name (ARN) of the cluster.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the container.
-	ContainerArn *string `json:"containerArn,omitempty"`
+	ContainerArn *string `json:"containerArn,omitzero"`
 
 	// The name of the container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// Determines whether the execute command session is running in interactive
 	// mode.
-	Interactive *bool `json:"interactive,omitempty"`
+	Interactive *bool `json:"interactive,omitzero"`
 
 	// The details of the SSM session that was created for this instance of
 	// execute-command.
-	Session *Session `json:"session,omitempty"`
+	Session *Session `json:"session,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task.
-	TaskArn *string `json:"taskArn,omitempty"`
+	TaskArn *string `json:"taskArn,omitzero"`
 }
 
 // ExpressGatewayContainer: Defines the configuration for the primary container
 // in an Express service.
 type ExpressGatewayContainer struct {
 	// The log configuration for the container.
-	AwsLogsConfiguration *ExpressGatewayServiceAwsLogsConfiguration `json:"awsLogsConfiguration,omitempty"`
+	AwsLogsConfiguration *ExpressGatewayServiceAwsLogsConfiguration `json:"awsLogsConfiguration,omitzero"`
 
 	// The command that is passed to the container.
-	Command []string `json:"command,omitempty"`
+	Command []string `json:"command,omitzero"`
 
 	// The port number on the container that receives traffic from the load
 	// balancer.
-	ContainerPort *int32 `json:"containerPort,omitempty"`
+	ContainerPort *int32 `json:"containerPort,omitzero"`
 
 	// The environment variables to pass to the container.
-	Environment []KeyValuePair `json:"environment,omitempty"`
+	Environment []KeyValuePair `json:"environment,omitzero"`
 
 	// Required. The image used to start a container.
-	Image *string `json:"image,omitempty"`
+	Image *string `json:"image,omitzero"`
 
 	// The configuration for repository credentials for private registry
 	// authentication.
-	RepositoryCredentials *ExpressGatewayRepositoryCredentials `json:"repositoryCredentials,omitempty"`
+	RepositoryCredentials *ExpressGatewayRepositoryCredentials `json:"repositoryCredentials,omitzero"`
 
 	// The secrets to pass to the container.
-	Secrets []Secret `json:"secrets,omitempty"`
+	Secrets []Secret `json:"secrets,omitzero"`
 }
 
 // ExpressGatewayRepositoryCredentials: The repository credentials for private
@@ -3560,23 +3560,23 @@ type ExpressGatewayContainer struct {
 type ExpressGatewayRepositoryCredentials struct {
 	// The Amazon Resource Name (ARN) of the secret containing the private
 	// repository credentials.
-	CredentialsParameter *string `json:"credentialsParameter,omitempty"`
+	CredentialsParameter *string `json:"credentialsParameter,omitzero"`
 }
 
 // ExpressGatewayScalingTarget: Defines the auto-scaling configuration for an
 // Express service.
 type ExpressGatewayScalingTarget struct {
 	// The metric used for auto-scaling decisions.
-	AutoScalingMetric ExpressGatewayServiceScalingMetric `json:"autoScalingMetric,omitempty"`
+	AutoScalingMetric ExpressGatewayServiceScalingMetric `json:"autoScalingMetric,omitzero"`
 
 	// The target value for the auto-scaling metric.
-	AutoScalingTargetValue *int32 `json:"autoScalingTargetValue,omitempty"`
+	AutoScalingTargetValue *int32 `json:"autoScalingTargetValue,omitzero"`
 
 	// The maximum number of tasks to run in the Express service.
-	MaxTaskCount *int32 `json:"maxTaskCount,omitempty"`
+	MaxTaskCount *int32 `json:"maxTaskCount,omitzero"`
 
 	// The minimum number of tasks to run in the Express service.
-	MinTaskCount *int32 `json:"minTaskCount,omitempty"`
+	MinTaskCount *int32 `json:"minTaskCount,omitzero"`
 }
 
 // ExpressGatewayServiceAwsLogsConfiguration: Specifies the Amazon CloudWatch
@@ -3584,10 +3584,10 @@ type ExpressGatewayScalingTarget struct {
 type ExpressGatewayServiceAwsLogsConfiguration struct {
 	// Required. The name of the CloudWatch Logs log group to send container
 	// logs to.
-	LogGroup *string `json:"logGroup,omitempty"`
+	LogGroup *string `json:"logGroup,omitzero"`
 
 	// Required. The prefix for the CloudWatch Logs log stream names.
-	LogStreamPrefix *string `json:"logStreamPrefix,omitempty"`
+	LogStreamPrefix *string `json:"logStreamPrefix,omitzero"`
 }
 
 // ExpressGatewayServiceConfiguration: Represents a specific configuration
@@ -3595,37 +3595,37 @@ type ExpressGatewayServiceAwsLogsConfiguration struct {
 // for that revision.
 type ExpressGatewayServiceConfiguration struct {
 	// The CPU allocation for tasks in this service revision.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The Unix timestamp for when this service revision was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The ARN of the task execution role for the service revision.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The health check path for this service revision.
-	HealthCheckPath *string `json:"healthCheckPath,omitempty"`
+	HealthCheckPath *string `json:"healthCheckPath,omitzero"`
 
 	// The entry point into this service revision.
-	IngressPaths []IngressPathSummary `json:"ingressPaths,omitempty"`
+	IngressPaths []IngressPathSummary `json:"ingressPaths,omitzero"`
 
 	// The memory allocation for tasks in this service revision.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The network configuration for tasks in this service revision.
-	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The primary container configuration for this service revision.
-	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitempty"`
+	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitzero"`
 
 	// The auto-scaling configuration for this service revision.
-	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitempty"`
+	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitzero"`
 
 	// The ARN of the service revision.
-	ServiceRevisionArn *string `json:"serviceRevisionArn,omitempty"`
+	ServiceRevisionArn *string `json:"serviceRevisionArn,omitzero"`
 
 	// The ARN of the task role for the service revision.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 }
 
 // ExpressGatewayServiceInclude is an enum; its known values are the
@@ -3648,10 +3648,10 @@ func (ExpressGatewayServiceInclude) Values() []ExpressGatewayServiceInclude {
 // Express service.
 type ExpressGatewayServiceNetworkConfiguration struct {
 	// The IDs of the security groups associated with the Express service.
-	SecurityGroups []string `json:"securityGroups,omitempty"`
+	SecurityGroups []string `json:"securityGroups,omitzero"`
 
 	// The IDs of the subnets associated with the Express service.
-	Subnets []string `json:"subnets,omitempty"`
+	Subnets []string `json:"subnets,omitzero"`
 }
 
 // ExpressGatewayServiceScalingMetric is an enum; its known values are the
@@ -3678,10 +3678,10 @@ func (ExpressGatewayServiceScalingMetric) Values() []ExpressGatewayServiceScalin
 // service creation and information about the status of the service.
 type ExpressGatewayServiceStatus struct {
 	// The status of the Express service.
-	StatusCode ExpressGatewayServiceStatusCode `json:"statusCode,omitempty"`
+	StatusCode ExpressGatewayServiceStatusCode `json:"statusCode,omitzero"`
 
 	// Information about why the Express service is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 }
 
 // ExpressGatewayServiceStatusCode is an enum; its known values are the
@@ -3708,11 +3708,11 @@ func (ExpressGatewayServiceStatusCode) Values() []ExpressGatewayServiceStatusCod
 // details for Amazon FSx for Windows File Server file system.
 type FSxWindowsFileServerAuthorizationConfig struct {
 	// Required. The authorization credential option to use.
-	CredentialsParameter *string `json:"credentialsParameter,omitempty"`
+	CredentialsParameter *string `json:"credentialsParameter,omitzero"`
 
 	// Required. A fully qualified domain name hosted by an Directory Service
 	// Managed Microsoft AD (Active Directory) or self-hosted AD on Amazon EC2.
-	Domain *string `json:"domain,omitempty"`
+	Domain *string `json:"domain,omitzero"`
 }
 
 // FSxWindowsFileServerVolumeConfiguration: This parameter is specified when
@@ -3720,35 +3720,35 @@ type FSxWindowsFileServerAuthorizationConfig struct {
 type FSxWindowsFileServerVolumeConfiguration struct {
 	// Required. The authorization configuration details for the Amazon FSx for
 	// Windows File Server file system.
-	AuthorizationConfig *FSxWindowsFileServerAuthorizationConfig `json:"authorizationConfig,omitempty"`
+	AuthorizationConfig *FSxWindowsFileServerAuthorizationConfig `json:"authorizationConfig,omitzero"`
 
 	// Required. The Amazon FSx for Windows File Server file system ID to use.
-	FileSystemId *string `json:"fileSystemId,omitempty"`
+	FileSystemId *string `json:"fileSystemId,omitzero"`
 
 	// Required. The directory within the Amazon FSx for Windows File Server
 	// file system to mount as the root directory inside the host.
-	RootDirectory *string `json:"rootDirectory,omitempty"`
+	RootDirectory *string `json:"rootDirectory,omitzero"`
 }
 
 // Failure: A failed resource.
 type Failure struct {
 	// The Amazon Resource Name (ARN) of the failed resource.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The details of the failure.
-	Detail *string `json:"detail,omitempty"`
+	Detail *string `json:"detail,omitzero"`
 
 	// The reason for the failure.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 }
 
 // FirelensConfiguration: The FireLens configuration for the container.
 type FirelensConfiguration struct {
 	// The options to use when configuring the log router.
-	Options map[string]string `json:"options,omitempty"`
+	Options map[string]string `json:"options,omitzero"`
 
 	// Required. The log router to use.
-	Type FirelensConfigurationType `json:"type,omitempty"`
+	Type FirelensConfigurationType `json:"type,omitzero"`
 }
 
 // FirelensConfigurationType is an enum; its known values are the
@@ -3773,41 +3773,41 @@ func (FirelensConfigurationType) Values() []FirelensConfigurationType {
 type GetTaskProtectionRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task sets exist in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// A list of up to 100 task IDs or full ARN entries.
-	Tasks []string `json:"tasks,omitempty"`
+	Tasks []string `json:"tasks,omitzero"`
 }
 
 // GetTaskProtectionResponse is the output of the GetTaskProtection operation.
 type GetTaskProtectionResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// A list of tasks with the following information.
-	ProtectedTasks []ProtectedTask `json:"protectedTasks,omitempty"`
+	ProtectedTasks []ProtectedTask `json:"protectedTasks,omitzero"`
 }
 
 // HealthCheck: An object representing a container health check.
 type HealthCheck struct {
 	// Required. A string array representing the command that the container runs
 	// to determine if it is healthy.
-	Command []string `json:"command,omitempty"`
+	Command []string `json:"command,omitzero"`
 
 	// The time period in seconds between each health check execution.
-	Interval *int32 `json:"interval,omitempty"`
+	Interval *int32 `json:"interval,omitzero"`
 
 	// The number of times to retry a failed health check before the container
 	// is considered unhealthy.
-	Retries *int32 `json:"retries,omitempty"`
+	Retries *int32 `json:"retries,omitzero"`
 
 	// The optional grace period to provide containers time to bootstrap before
 	// failed health checks count towards the maximum number of retries.
-	StartPeriod *int32 `json:"startPeriod,omitempty"`
+	StartPeriod *int32 `json:"startPeriod,omitzero"`
 
 	// The time period in seconds to wait for a health check to succeed before
 	// it is considered a failure.
-	Timeout *int32 `json:"timeout,omitempty"`
+	Timeout *int32 `json:"timeout,omitzero"`
 }
 
 // HealthStatus is an enum; its known values are the HealthStatus* constants.
@@ -3836,17 +3836,17 @@ type HookDetails = json.RawMessage
 // file of a container via the extraHosts parameter of its ContainerDefinition.
 type HostEntry struct {
 	// Required. The hostname to use in the /etc/hosts entry.
-	Hostname *string `json:"hostname,omitempty"`
+	Hostname *string `json:"hostname,omitzero"`
 
 	// Required. The IP address to use in the /etc/hosts entry.
-	IpAddress *string `json:"ipAddress,omitempty"`
+	IpAddress *string `json:"ipAddress,omitzero"`
 }
 
 // HostVolumeProperties: Details on a container instance bind mount host volume.
 type HostVolumeProperties struct {
 	// When the host parameter is used, specify a sourcePath to declare the path
 	// on the host container instance that's presented to the container.
-	SourcePath *string `json:"sourcePath,omitempty"`
+	SourcePath *string `json:"sourcePath,omitzero"`
 }
 
 // InferenceAccelerator: Details on an Elastic Inference accelerator.
@@ -3854,10 +3854,10 @@ type HostVolumeProperties struct {
 // Deprecated in the model: This feature is no longer available.
 type InferenceAccelerator struct {
 	// Required. The Elastic Inference accelerator device name.
-	DeviceName *string `json:"deviceName,omitempty"`
+	DeviceName *string `json:"deviceName,omitzero"`
 
 	// Required. The Elastic Inference accelerator type to use.
-	DeviceType *string `json:"deviceType,omitempty"`
+	DeviceType *string `json:"deviceType,omitzero"`
 }
 
 // InferenceAcceleratorOverride: Details on an Elastic Inference accelerator
@@ -3866,10 +3866,10 @@ type InferenceAccelerator struct {
 // Deprecated in the model: This feature is no longer available.
 type InferenceAcceleratorOverride struct {
 	// The Elastic Inference accelerator device name to override for the task.
-	DeviceName *string `json:"deviceName,omitempty"`
+	DeviceName *string `json:"deviceName,omitzero"`
 
 	// The Elastic Inference accelerator type to use.
-	DeviceType *string `json:"deviceType,omitempty"`
+	DeviceType *string `json:"deviceType,omitzero"`
 }
 
 // InfrastructureOptimization: The configuration that controls how Amazon ECS
@@ -3878,16 +3878,16 @@ type InfrastructureOptimization struct {
 	// This parameter defines the number of seconds Amazon ECS Managed Instances
 	// waits before optimizing EC2 instances that have become idle or
 	// underutilized.
-	ScaleInAfter *int32 `json:"scaleInAfter,omitempty"`
+	ScaleInAfter *int32 `json:"scaleInAfter,omitzero"`
 }
 
 // IngressPathSummary: The entry point into an Express service.
 type IngressPathSummary struct {
 	// Required. The type of access to the endpoint for the Express service.
-	AccessType AccessType `json:"accessType,omitempty"`
+	AccessType AccessType `json:"accessType,omitzero"`
 
 	// Required. The endpoint for access to the service.
-	Endpoint *string `json:"endpoint,omitempty"`
+	Endpoint *string `json:"endpoint,omitzero"`
 }
 
 // InstanceGeneration is an enum; its known values are the InstanceGeneration*
@@ -3913,20 +3913,20 @@ func (InstanceGeneration) Values() []InstanceGeneration {
 type InstanceHealthCheckResult struct {
 	// The Unix timestamp for when the container instance health status last
 	// changed.
-	LastStatusChange *Time `json:"lastStatusChange,omitempty"`
+	LastStatusChange *Time `json:"lastStatusChange,omitzero"`
 
 	// The Unix timestamp for when the container instance health status was last
 	// updated.
-	LastUpdated *Time `json:"lastUpdated,omitempty"`
+	LastUpdated *Time `json:"lastUpdated,omitzero"`
 
 	// The container instance health status.
-	Status InstanceHealthCheckState `json:"status,omitempty"`
+	Status InstanceHealthCheckState `json:"status,omitzero"`
 
 	// The reason for the container instance health status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The type of container instance health status that was verified.
-	Type InstanceHealthCheckType `json:"type,omitempty"`
+	Type InstanceHealthCheckType `json:"type,omitzero"`
 }
 
 // InstanceHealthCheckState is an enum; its known values are the
@@ -3975,39 +3975,39 @@ func (InstanceHealthCheckType) Values() []InstanceHealthCheckType {
 // Managed Instances.
 type InstanceLaunchTemplate struct {
 	// The capacity option type.
-	CapacityOptionType CapacityOptionType `json:"capacityOptionType,omitempty"`
+	CapacityOptionType CapacityOptionType `json:"capacityOptionType,omitzero"`
 
 	// Capacity reservation specifications.
-	CapacityReservations *CapacityReservationRequest `json:"capacityReservations,omitempty"`
+	CapacityReservations *CapacityReservationRequest `json:"capacityReservations,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the instance profile that
 	// Amazon ECS applies to Amazon ECS Managed Instances.
-	Ec2InstanceProfileArn *string `json:"ec2InstanceProfileArn,omitempty"`
+	Ec2InstanceProfileArn *string `json:"ec2InstanceProfileArn,omitzero"`
 
 	// Determines whether to enable FIPS 140-2 validated cryptographic modules
 	// on EC2 instances launched by the capacity provider.
-	FipsEnabled *bool `json:"fipsEnabled,omitempty"`
+	FipsEnabled *bool `json:"fipsEnabled,omitzero"`
 
 	// Determines whether tags are propagated to the instance metadata service
 	// (IMDS) for Amazon EC2 instances launched by the Managed Instances
 	// capacity provider.
-	InstanceMetadataTagsPropagation *bool `json:"instanceMetadataTagsPropagation,omitempty"`
+	InstanceMetadataTagsPropagation *bool `json:"instanceMetadataTagsPropagation,omitzero"`
 
 	// The instance requirements.
-	InstanceRequirements *InstanceRequirementsRequest `json:"instanceRequirements,omitempty"`
+	InstanceRequirements *InstanceRequirementsRequest `json:"instanceRequirements,omitzero"`
 
 	// The local storage configuration for Amazon ECS Managed Instances.
-	LocalStorageConfiguration *ManagedInstancesLocalStorageConfiguration `json:"localStorageConfiguration,omitempty"`
+	LocalStorageConfiguration *ManagedInstancesLocalStorageConfiguration `json:"localStorageConfiguration,omitzero"`
 
 	// CloudWatch provides two categories of monitoring: basic monitoring and
 	// detailed monitoring.
-	Monitoring ManagedInstancesMonitoringOptions `json:"monitoring,omitempty"`
+	Monitoring ManagedInstancesMonitoringOptions `json:"monitoring,omitzero"`
 
 	// Required. The network configuration for Amazon ECS Managed Instances.
-	NetworkConfiguration *ManagedInstancesNetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *ManagedInstancesNetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The storage configuration for Amazon ECS Managed Instances.
-	StorageConfiguration *ManagedInstancesStorageConfiguration `json:"storageConfiguration,omitempty"`
+	StorageConfiguration *ManagedInstancesStorageConfiguration `json:"storageConfiguration,omitzero"`
 }
 
 // InstanceLaunchTemplateUpdate: The updated launch template configuration for
@@ -4015,116 +4015,116 @@ type InstanceLaunchTemplate struct {
 type InstanceLaunchTemplateUpdate struct {
 	// The updated capacity reservations specifications for Amazon ECS Managed
 	// Instances.
-	CapacityReservations *CapacityReservationRequest `json:"capacityReservations,omitempty"`
+	CapacityReservations *CapacityReservationRequest `json:"capacityReservations,omitzero"`
 
 	// The updated Amazon Resource Name (ARN) of the instance profile.
-	Ec2InstanceProfileArn *string `json:"ec2InstanceProfileArn,omitempty"`
+	Ec2InstanceProfileArn *string `json:"ec2InstanceProfileArn,omitzero"`
 
 	// Determines whether tags are propagated to the instance metadata service
 	// (IMDS) for Amazon EC2 instances launched by the Managed Instances
 	// capacity provider.
-	InstanceMetadataTagsPropagation *bool `json:"instanceMetadataTagsPropagation,omitempty"`
+	InstanceMetadataTagsPropagation *bool `json:"instanceMetadataTagsPropagation,omitzero"`
 
 	// The updated instance requirements for attribute-based instance type
 	// selection.
-	InstanceRequirements *InstanceRequirementsRequest `json:"instanceRequirements,omitempty"`
+	InstanceRequirements *InstanceRequirementsRequest `json:"instanceRequirements,omitzero"`
 
 	// The updated local storage configuration for Amazon ECS Managed Instances.
-	LocalStorageConfiguration *ManagedInstancesLocalStorageConfiguration `json:"localStorageConfiguration,omitempty"`
+	LocalStorageConfiguration *ManagedInstancesLocalStorageConfiguration `json:"localStorageConfiguration,omitzero"`
 
 	// CloudWatch provides two categories of monitoring: basic monitoring and
 	// detailed monitoring.
-	Monitoring ManagedInstancesMonitoringOptions `json:"monitoring,omitempty"`
+	Monitoring ManagedInstancesMonitoringOptions `json:"monitoring,omitzero"`
 
 	// The updated network configuration for Amazon ECS Managed Instances.
-	NetworkConfiguration *ManagedInstancesNetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *ManagedInstancesNetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The updated storage configuration for Amazon ECS Managed Instances.
-	StorageConfiguration *ManagedInstancesStorageConfiguration `json:"storageConfiguration,omitempty"`
+	StorageConfiguration *ManagedInstancesStorageConfiguration `json:"storageConfiguration,omitzero"`
 }
 
 // InstanceRequirementsRequest: The instance requirements for attribute-based
 // instance type selection.
 type InstanceRequirementsRequest struct {
 	// The minimum and maximum number of accelerators for the instance types.
-	AcceleratorCount *AcceleratorCountRequest `json:"acceleratorCount,omitempty"`
+	AcceleratorCount *AcceleratorCountRequest `json:"acceleratorCount,omitzero"`
 
 	// The accelerator manufacturers to include.
-	AcceleratorManufacturers []AcceleratorManufacturer `json:"acceleratorManufacturers,omitempty"`
+	AcceleratorManufacturers []AcceleratorManufacturer `json:"acceleratorManufacturers,omitzero"`
 
 	// The specific accelerator names to include.
-	AcceleratorNames []AcceleratorName `json:"acceleratorNames,omitempty"`
+	AcceleratorNames []AcceleratorName `json:"acceleratorNames,omitzero"`
 
 	// The minimum and maximum total accelerator memory in mebibytes (MiB).
-	AcceleratorTotalMemoryMiB *AcceleratorTotalMemoryMiBRequest `json:"acceleratorTotalMemoryMiB,omitempty"`
+	AcceleratorTotalMemoryMiB *AcceleratorTotalMemoryMiBRequest `json:"acceleratorTotalMemoryMiB,omitzero"`
 
 	// The accelerator types to include.
-	AcceleratorTypes []AcceleratorType `json:"acceleratorTypes,omitempty"`
+	AcceleratorTypes []AcceleratorType `json:"acceleratorTypes,omitzero"`
 
 	// The instance types to include in the selection.
-	AllowedInstanceTypes []string `json:"allowedInstanceTypes,omitempty"`
+	AllowedInstanceTypes []string `json:"allowedInstanceTypes,omitzero"`
 
 	// Indicates whether to include bare metal instance types.
-	BareMetal BareMetal `json:"bareMetal,omitempty"`
+	BareMetal BareMetal `json:"bareMetal,omitzero"`
 
 	// The minimum and maximum baseline Amazon EBS bandwidth in megabits per
 	// second (Mbps).
-	BaselineEbsBandwidthMbps *BaselineEbsBandwidthMbpsRequest `json:"baselineEbsBandwidthMbps,omitempty"`
+	BaselineEbsBandwidthMbps *BaselineEbsBandwidthMbpsRequest `json:"baselineEbsBandwidthMbps,omitzero"`
 
 	// Indicates whether to include burstable performance instance types (T2,
 	// T3, T3a, T4g).
-	BurstablePerformance BurstablePerformance `json:"burstablePerformance,omitempty"`
+	BurstablePerformance BurstablePerformance `json:"burstablePerformance,omitzero"`
 
 	// The CPU manufacturers to include or exclude.
-	CpuManufacturers []CpuManufacturer `json:"cpuManufacturers,omitempty"`
+	CpuManufacturers []CpuManufacturer `json:"cpuManufacturers,omitzero"`
 
 	// The instance types to exclude from selection.
-	ExcludedInstanceTypes []string `json:"excludedInstanceTypes,omitempty"`
+	ExcludedInstanceTypes []string `json:"excludedInstanceTypes,omitzero"`
 
 	// The instance generations to include.
-	InstanceGenerations []InstanceGeneration `json:"instanceGenerations,omitempty"`
+	InstanceGenerations []InstanceGeneration `json:"instanceGenerations,omitzero"`
 
 	// Indicates whether to include instance types with local storage.
-	LocalStorage LocalStorage `json:"localStorage,omitempty"`
+	LocalStorage LocalStorage `json:"localStorage,omitzero"`
 
 	// The local storage types to include.
-	LocalStorageTypes []LocalStorageType `json:"localStorageTypes,omitempty"`
+	LocalStorageTypes []LocalStorageType `json:"localStorageTypes,omitzero"`
 
 	// The maximum price for Spot instances as a percentage of the optimal
 	// On-Demand price.
-	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int32 `json:"maxSpotPriceAsPercentageOfOptimalOnDemandPrice,omitempty"`
+	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int32 `json:"maxSpotPriceAsPercentageOfOptimalOnDemandPrice,omitzero"`
 
 	// The minimum and maximum amount of memory per vCPU in gibibytes (GiB).
-	MemoryGiBPerVCpu *MemoryGiBPerVCpuRequest `json:"memoryGiBPerVCpu,omitempty"`
+	MemoryGiBPerVCpu *MemoryGiBPerVCpuRequest `json:"memoryGiBPerVCpu,omitzero"`
 
 	// Required. The minimum and maximum amount of memory in mebibytes (MiB) for
 	// the instance types.
-	MemoryMiB *MemoryMiBRequest `json:"memoryMiB,omitempty"`
+	MemoryMiB *MemoryMiBRequest `json:"memoryMiB,omitzero"`
 
 	// The minimum and maximum network bandwidth in gigabits per second (Gbps).
-	NetworkBandwidthGbps *NetworkBandwidthGbpsRequest `json:"networkBandwidthGbps,omitempty"`
+	NetworkBandwidthGbps *NetworkBandwidthGbpsRequest `json:"networkBandwidthGbps,omitzero"`
 
 	// The minimum and maximum number of network interfaces for the instance
 	// types.
-	NetworkInterfaceCount *NetworkInterfaceCountRequest `json:"networkInterfaceCount,omitempty"`
+	NetworkInterfaceCount *NetworkInterfaceCountRequest `json:"networkInterfaceCount,omitzero"`
 
 	// The price protection threshold for On-Demand Instances, as a percentage
 	// higher than an identified On-Demand price.
-	OnDemandMaxPricePercentageOverLowestPrice *int32 `json:"onDemandMaxPricePercentageOverLowestPrice,omitempty"`
+	OnDemandMaxPricePercentageOverLowestPrice *int32 `json:"onDemandMaxPricePercentageOverLowestPrice,omitzero"`
 
 	// Indicates whether the instance types must support hibernation.
-	RequireHibernateSupport *bool `json:"requireHibernateSupport,omitempty"`
+	RequireHibernateSupport *bool `json:"requireHibernateSupport,omitzero"`
 
 	// The maximum price for Spot instances as a percentage over the lowest
 	// priced On-Demand instance.
-	SpotMaxPricePercentageOverLowestPrice *int32 `json:"spotMaxPricePercentageOverLowestPrice,omitempty"`
+	SpotMaxPricePercentageOverLowestPrice *int32 `json:"spotMaxPricePercentageOverLowestPrice,omitzero"`
 
 	// The minimum and maximum total local storage in gigabytes (GB) for
 	// instance types with local storage.
-	TotalLocalStorageGB *TotalLocalStorageGBRequest `json:"totalLocalStorageGB,omitempty"`
+	TotalLocalStorageGB *TotalLocalStorageGBRequest `json:"totalLocalStorageGB,omitzero"`
 
 	// Required. The minimum and maximum number of vCPUs for the instance types.
-	VCpuCount *VCpuCountRangeRequest `json:"vCpuCount,omitempty"`
+	VCpuCount *VCpuCountRangeRequest `json:"vCpuCount,omitzero"`
 }
 
 // IpcMode is an enum; its known values are the IpcMode* constants.
@@ -4151,20 +4151,20 @@ func (IpcMode) Values() []IpcMode {
 type KernelCapabilities struct {
 	// The Linux capabilities for the container that have been added to the
 	// default configuration provided by Docker.
-	Add []string `json:"add,omitempty"`
+	Add []string `json:"add,omitzero"`
 
 	// The Linux capabilities for the container that have been removed from the
 	// default configuration provided by Docker.
-	Drop []string `json:"drop,omitempty"`
+	Drop []string `json:"drop,omitzero"`
 }
 
 // KeyValuePair: A key-value pair object.
 type KeyValuePair struct {
 	// The name of the key-value pair.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The value of the key-value pair.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // LaunchType is an enum; its known values are the LaunchType* constants.
@@ -4195,11 +4195,11 @@ func (LaunchType) Values() []LaunchType {
 type LinearConfiguration struct {
 	// The amount of time in minutes to wait between each traffic shifting step
 	// during a linear deployment.
-	StepBakeTimeInMinutes *int32 `json:"stepBakeTimeInMinutes,omitempty"`
+	StepBakeTimeInMinutes *int32 `json:"stepBakeTimeInMinutes,omitzero"`
 
 	// The percentage of production traffic to shift in each step during a
 	// linear deployment.
-	StepPercent *float64 `json:"stepPercent,omitempty"`
+	StepPercent *float64 `json:"stepPercent,omitzero"`
 }
 
 // LinuxParameters: The Linux-specific options that are applied to the
@@ -4207,116 +4207,116 @@ type LinearConfiguration struct {
 type LinuxParameters struct {
 	// The Linux capabilities for the container that are added to or dropped
 	// from the default configuration provided by Docker.
-	Capabilities *KernelCapabilities `json:"capabilities,omitempty"`
+	Capabilities *KernelCapabilities `json:"capabilities,omitzero"`
 
 	// Any host devices to expose to the container.
-	Devices []Device `json:"devices,omitempty"`
+	Devices []Device `json:"devices,omitzero"`
 
 	// Run an init process inside the container that forwards signals and reaps
 	// processes.
-	InitProcessEnabled *bool `json:"initProcessEnabled,omitempty"`
+	InitProcessEnabled *bool `json:"initProcessEnabled,omitzero"`
 
 	// The total amount of swap memory (in MiB) a container can use.
-	MaxSwap *int32 `json:"maxSwap,omitempty"`
+	MaxSwap *int32 `json:"maxSwap,omitzero"`
 
 	// The value for the size (in MiB) of the /dev/shm volume.
-	SharedMemorySize *int32 `json:"sharedMemorySize,omitempty"`
+	SharedMemorySize *int32 `json:"sharedMemorySize,omitzero"`
 
 	// This allows you to tune a container's memory swappiness behavior.
-	Swappiness *int32 `json:"swappiness,omitempty"`
+	Swappiness *int32 `json:"swappiness,omitzero"`
 
 	// The container path, mount options, and size (in MiB) of the tmpfs mount.
-	Tmpfs []Tmpfs `json:"tmpfs,omitempty"`
+	Tmpfs []Tmpfs `json:"tmpfs,omitzero"`
 }
 
 // ListAccountSettingsRequest is the input of the ListAccountSettings operation.
 type ListAccountSettingsRequest struct {
 	// Determines whether to return the effective settings.
-	EffectiveSettings *bool `json:"effectiveSettings,omitempty"`
+	EffectiveSettings *bool `json:"effectiveSettings,omitzero"`
 
 	// The maximum number of account setting results returned by
 	// ListAccountSettings in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The name of the account setting you want to list the settings for.
-	Name SettingName `json:"name,omitempty"`
+	Name SettingName `json:"name,omitzero"`
 
 	// The nextToken value returned from a ListAccountSettings request
 	// indicating that more results are available to fulfill the request and
 	// further calls will be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The ARN of the principal, which can be a user, role, or the root user.
-	PrincipalArn *string `json:"principalArn,omitempty"`
+	PrincipalArn *string `json:"principalArn,omitzero"`
 
 	// The value of the account settings to filter results with.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // ListAccountSettingsResponse is the output of the ListAccountSettings
 // operation.
 type ListAccountSettingsResponse struct {
 	// The nextToken value to include in a future ListAccountSettings request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The account settings for the resource.
-	Settings []Setting `json:"settings,omitempty"`
+	Settings []Setting `json:"settings,omitzero"`
 }
 
 // ListAttributesRequest is the input of the ListAttributes operation.
 type ListAttributesRequest struct {
 	// The name of the attribute to filter the results with.
-	AttributeName *string `json:"attributeName,omitempty"`
+	AttributeName *string `json:"attributeName,omitzero"`
 
 	// The value of the attribute to filter results with.
-	AttributeValue *string `json:"attributeValue,omitempty"`
+	AttributeValue *string `json:"attributeValue,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster to list
 	// attributes.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The maximum number of cluster results that ListAttributes returned in
 	// paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListAttributes request indicating
 	// that more results are available to fulfill the request and further calls
 	// are needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// Required. The type of the target to list attributes with.
-	TargetType TargetType `json:"targetType,omitempty"`
+	TargetType TargetType `json:"targetType,omitzero"`
 }
 
 // ListAttributesResponse is the output of the ListAttributes operation.
 type ListAttributesResponse struct {
 	// A list of attribute objects that meet the criteria of the request.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The nextToken value to include in a future ListAttributes request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListClustersRequest is the input of the ListClusters operation.
 type ListClustersRequest struct {
 	// The maximum number of cluster results that ListClusters returned in
 	// paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListClusters request indicating that
 	// more results are available to fulfill the request and further calls are
 	// needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListClustersResponse is the output of the ListClusters operation.
 type ListClustersResponse struct {
 	// The list of full Amazon Resource Name (ARN) entries for each cluster
 	// that's associated with your account.
-	ClusterArns []string `json:"clusterArns,omitempty"`
+	ClusterArns []string `json:"clusterArns,omitzero"`
 
 	// The nextToken value to include in a future ListClusters request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListContainerInstancesRequest is the input of the ListContainerInstances
@@ -4324,23 +4324,23 @@ type ListClustersResponse struct {
 type ListContainerInstancesRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the container instances to list.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// You can filter the results of a ListContainerInstances operation with
 	// cluster query language statements.
-	Filter *string `json:"filter,omitempty"`
+	Filter *string `json:"filter,omitzero"`
 
 	// The maximum number of container instance results that
 	// ListContainerInstances returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListContainerInstances request
 	// indicating that more results are available to fulfill the request and
 	// further calls are needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// Filters the container instances by status.
-	Status ContainerInstanceStatus `json:"status,omitempty"`
+	Status ContainerInstanceStatus `json:"status,omitzero"`
 }
 
 // ListContainerInstancesResponse is the output of the ListContainerInstances
@@ -4348,11 +4348,11 @@ type ListContainerInstancesRequest struct {
 type ListContainerInstancesResponse struct {
 	// The list of container instances with full ARN entries for each container
 	// instance associated with the specified cluster.
-	ContainerInstanceArns []string `json:"containerInstanceArns,omitempty"`
+	ContainerInstanceArns []string `json:"containerInstanceArns,omitzero"`
 
 	// The nextToken value to include in a future ListContainerInstances
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListDaemonDeploymentsRequest is the input of the ListDaemonDeployments
@@ -4360,34 +4360,34 @@ type ListContainerInstancesResponse struct {
 type ListDaemonDeploymentsRequest struct {
 	// An optional filter to narrow the ListDaemonDeployments results by
 	// creation time.
-	CreatedAt *CreatedAt `json:"createdAt,omitempty"`
+	CreatedAt *CreatedAt `json:"createdAt,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the daemon to list
 	// deployments for.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The maximum number of daemon deployment results that
 	// ListDaemonDeployments returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListDaemonDeployments request
 	// indicating that more results are available to fulfill the request and
 	// further calls will be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// An optional filter to narrow the ListDaemonDeployments results by
 	// deployment status.
-	Status []DaemonDeploymentStatus `json:"status,omitempty"`
+	Status []DaemonDeploymentStatus `json:"status,omitzero"`
 }
 
 // ListDaemonDeploymentsResponse is the output of the ListDaemonDeployments
 // operation.
 type ListDaemonDeploymentsResponse struct {
 	// The list of daemon deployment summaries.
-	DaemonDeployments []DaemonDeploymentSummary `json:"daemonDeployments,omitempty"`
+	DaemonDeployments []DaemonDeploymentSummary `json:"daemonDeployments,omitzero"`
 
 	// The nextToken value to include in a future ListDaemonDeployments request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListDaemonTaskDefinitionsRequest is the input of the
@@ -4395,95 +4395,95 @@ type ListDaemonDeploymentsResponse struct {
 type ListDaemonTaskDefinitionsRequest struct {
 	// The exact name of the daemon task definition family to filter results
 	// with.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The full family name to filter the ListDaemonTaskDefinitions results
 	// with.
-	FamilyPrefix *string `json:"familyPrefix,omitempty"`
+	FamilyPrefix *string `json:"familyPrefix,omitzero"`
 
 	// The maximum number of daemon task definition results that
 	// ListDaemonTaskDefinitions returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListDaemonTaskDefinitions request
 	// indicating that more results are available to fulfill the request and
 	// further calls will be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The revision filter to apply.
-	Revision DaemonTaskDefinitionRevisionFilter `json:"revision,omitempty"`
+	Revision DaemonTaskDefinitionRevisionFilter `json:"revision,omitzero"`
 
 	// The order to sort the results.
-	Sort SortOrder `json:"sort,omitempty"`
+	Sort SortOrder `json:"sort,omitzero"`
 
 	// The daemon task definition status to filter the ListDaemonTaskDefinitions
 	// results with.
-	Status DaemonTaskDefinitionStatusFilter `json:"status,omitempty"`
+	Status DaemonTaskDefinitionStatusFilter `json:"status,omitzero"`
 }
 
 // ListDaemonTaskDefinitionsResponse is the output of the
 // ListDaemonTaskDefinitions operation.
 type ListDaemonTaskDefinitionsResponse struct {
 	// The list of daemon task definition summaries.
-	DaemonTaskDefinitions []DaemonTaskDefinitionSummary `json:"daemonTaskDefinitions,omitempty"`
+	DaemonTaskDefinitions []DaemonTaskDefinitionSummary `json:"daemonTaskDefinitions,omitzero"`
 
 	// The nextToken value to include in a future ListDaemonTaskDefinitions
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListDaemonsRequest is the input of the ListDaemons operation.
 type ListDaemonsRequest struct {
 	// The Amazon Resource Names (ARNs) of the capacity providers to filter
 	// daemons by.
-	CapacityProviderArns []string `json:"capacityProviderArns,omitempty"`
+	CapacityProviderArns []string `json:"capacityProviderArns,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the cluster to filter daemons by.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The maximum number of daemon results that ListDaemons returned in
 	// paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListDaemons request indicating that
 	// more results are available to fulfill the request and further calls will
 	// be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListDaemonsResponse is the output of the ListDaemons operation.
 type ListDaemonsResponse struct {
 	// The list of daemon summaries.
-	DaemonSummariesList []DaemonSummary `json:"daemonSummariesList,omitempty"`
+	DaemonSummariesList []DaemonSummary `json:"daemonSummariesList,omitzero"`
 
 	// The nextToken value to include in a future ListDaemons request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListServiceDeploymentsRequest is the input of the ListServiceDeployments
 // operation.
 type ListServiceDeploymentsRequest struct {
 	// The cluster that hosts the service.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// An optional filter you can use to narrow the results by the service
 	// creation date.
-	CreatedAt *CreatedAt `json:"createdAt,omitempty"`
+	CreatedAt *CreatedAt `json:"createdAt,omitzero"`
 
 	// The maximum number of service deployment results that
 	// ListServiceDeployments returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListServiceDeployments request
 	// indicating that more results are available to fulfill the request and
 	// further calls are needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// Required. The ARN or name of the service
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// An optional filter you can use to narrow the results.
-	Status []ServiceDeploymentStatus `json:"status,omitempty"`
+	Status []ServiceDeploymentStatus `json:"status,omitzero"`
 }
 
 // ListServiceDeploymentsResponse is the output of the ListServiceDeployments
@@ -4491,11 +4491,11 @@ type ListServiceDeploymentsRequest struct {
 type ListServiceDeploymentsResponse struct {
 	// The nextToken value to include in a future ListServiceDeployments
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// An overview of the service deployment, including the following
 	// properties: The ARN of the service deployment.
-	ServiceDeployments []ServiceDeploymentBrief `json:"serviceDeployments,omitempty"`
+	ServiceDeployments []ServiceDeploymentBrief `json:"serviceDeployments,omitzero"`
 }
 
 // ListServicesByNamespaceRequest is the input of the ListServicesByNamespace
@@ -4503,15 +4503,15 @@ type ListServiceDeploymentsResponse struct {
 type ListServicesByNamespaceRequest struct {
 	// The maximum number of service results that ListServicesByNamespace
 	// returns in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// Required. The namespace name or full Amazon Resource Name (ARN) of the
 	// Cloud Map namespace to list the services in.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitzero"`
 
 	// The nextToken value that's returned from a ListServicesByNamespace
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListServicesByNamespaceResponse is the output of the ListServicesByNamespace
@@ -4519,61 +4519,61 @@ type ListServicesByNamespaceRequest struct {
 type ListServicesByNamespaceResponse struct {
 	// The nextToken value to include in a future ListServicesByNamespace
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The list of full ARN entries for each service that's associated with the
 	// specified namespace.
-	ServiceArns []string `json:"serviceArns,omitempty"`
+	ServiceArns []string `json:"serviceArns,omitzero"`
 }
 
 // ListServicesRequest is the input of the ListServices operation.
 type ListServicesRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster to use
 	// when filtering the ListServices results.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The launch type to use when filtering the ListServices results.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The maximum number of service results that ListServices returned in
 	// paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListServices request indicating that
 	// more results are available to fulfill the request and further calls will
 	// be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The resourceManagementType type to use when filtering the ListServices
 	// results.
-	ResourceManagementType ResourceManagementType `json:"resourceManagementType,omitempty"`
+	ResourceManagementType ResourceManagementType `json:"resourceManagementType,omitzero"`
 
 	// The scheduling strategy to use when filtering the ListServices results.
-	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitempty"`
+	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitzero"`
 }
 
 // ListServicesResponse is the output of the ListServices operation.
 type ListServicesResponse struct {
 	// The nextToken value to include in a future ListServices request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The list of full ARN entries for each service that's associated with the
 	// specified cluster.
-	ServiceArns []string `json:"serviceArns,omitempty"`
+	ServiceArns []string `json:"serviceArns,omitzero"`
 }
 
 // ListTagsForResourceRequest is the input of the ListTagsForResource operation.
 type ListTagsForResourceRequest struct {
 	// Required. The Amazon Resource Name (ARN) that identifies the resource to
 	// list the tags for.
-	ResourceArn *string `json:"resourceArn,omitempty"`
+	ResourceArn *string `json:"resourceArn,omitzero"`
 }
 
 // ListTagsForResourceResponse is the output of the ListTagsForResource
 // operation.
 type ListTagsForResourceResponse struct {
 	// The tags for the resource.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // ListTaskDefinitionFamiliesRequest is the input of the
@@ -4581,20 +4581,20 @@ type ListTagsForResourceResponse struct {
 type ListTaskDefinitionFamiliesRequest struct {
 	// The familyPrefix is a string that's used to filter the results of
 	// ListTaskDefinitionFamilies.
-	FamilyPrefix *string `json:"familyPrefix,omitempty"`
+	FamilyPrefix *string `json:"familyPrefix,omitzero"`
 
 	// The maximum number of task definition family results that
 	// ListTaskDefinitionFamilies returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListTaskDefinitionFamilies request
 	// indicating that more results are available to fulfill the request and
 	// further calls will be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The task definition family status to filter the
 	// ListTaskDefinitionFamilies results with.
-	Status TaskDefinitionFamilyStatus `json:"status,omitempty"`
+	Status TaskDefinitionFamilyStatus `json:"status,omitzero"`
 }
 
 // ListTaskDefinitionFamiliesResponse is the output of the
@@ -4602,92 +4602,92 @@ type ListTaskDefinitionFamiliesRequest struct {
 type ListTaskDefinitionFamiliesResponse struct {
 	// The list of task definition family names that match the
 	// ListTaskDefinitionFamilies request.
-	Families []string `json:"families,omitempty"`
+	Families []string `json:"families,omitzero"`
 
 	// The nextToken value to include in a future ListTaskDefinitionFamilies
 	// request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 }
 
 // ListTaskDefinitionsRequest is the input of the ListTaskDefinitions operation.
 type ListTaskDefinitionsRequest struct {
 	// The full family name to filter the ListTaskDefinitions results with.
-	FamilyPrefix *string `json:"familyPrefix,omitempty"`
+	FamilyPrefix *string `json:"familyPrefix,omitzero"`
 
 	// The maximum number of task definition results that ListTaskDefinitions
 	// returned in paginated output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListTaskDefinitions request
 	// indicating that more results are available to fulfill the request and
 	// further calls will be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The order to sort the results in.
-	Sort SortOrder `json:"sort,omitempty"`
+	Sort SortOrder `json:"sort,omitzero"`
 
 	// The task definition status to filter the ListTaskDefinitions results
 	// with.
-	Status TaskDefinitionStatus `json:"status,omitempty"`
+	Status TaskDefinitionStatus `json:"status,omitzero"`
 }
 
 // ListTaskDefinitionsResponse is the output of the ListTaskDefinitions
 // operation.
 type ListTaskDefinitionsResponse struct {
 	// The nextToken value to include in a future ListTaskDefinitions request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The list of task definition Amazon Resource Name (ARN) entries for the
 	// ListTaskDefinitions request.
-	TaskDefinitionArns []string `json:"taskDefinitionArns,omitempty"`
+	TaskDefinitionArns []string `json:"taskDefinitionArns,omitzero"`
 }
 
 // ListTasksRequest is the input of the ListTasks operation.
 type ListTasksRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster to use
 	// when filtering the ListTasks results.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The container instance ID or full ARN of the container instance to use
 	// when filtering the ListTasks results.
-	ContainerInstance *string `json:"containerInstance,omitempty"`
+	ContainerInstance *string `json:"containerInstance,omitzero"`
 
 	// The name of the daemon to use when filtering the ListTasks results.
-	DaemonName *string `json:"daemonName,omitempty"`
+	DaemonName *string `json:"daemonName,omitzero"`
 
 	// The task desired status to use when filtering the ListTasks results.
-	DesiredStatus DesiredStatus `json:"desiredStatus,omitempty"`
+	DesiredStatus DesiredStatus `json:"desiredStatus,omitzero"`
 
 	// The name of the task definition family to use when filtering the
 	// ListTasks results.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The launch type to use when filtering the ListTasks results.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The maximum number of task results that ListTasks returned in paginated
 	// output.
-	MaxResults *int32 `json:"maxResults,omitempty"`
+	MaxResults *int32 `json:"maxResults,omitzero"`
 
 	// The nextToken value returned from a ListTasks request indicating that
 	// more results are available to fulfill the request and further calls will
 	// be needed.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The name of the service to use when filtering the ListTasks results.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The startedBy value to filter the task results with.
-	StartedBy *string `json:"startedBy,omitempty"`
+	StartedBy *string `json:"startedBy,omitzero"`
 }
 
 // ListTasksResponse is the output of the ListTasks operation.
 type ListTasksResponse struct {
 	// The nextToken value to include in a future ListTasks request.
-	NextToken *string `json:"nextToken,omitempty"`
+	NextToken *string `json:"nextToken,omitzero"`
 
 	// The list of task ARN entries for the ListTasks request.
-	TaskArns []string `json:"taskArns,omitempty"`
+	TaskArns []string `json:"taskArns,omitzero"`
 }
 
 // LoadBalancer: The load balancer configuration to use with a service or task
@@ -4695,22 +4695,22 @@ type ListTasksResponse struct {
 type LoadBalancer struct {
 	// The advanced settings for the load balancer used in blue/green
 	// deployments.
-	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitzero"`
 
 	// The name of the container (as it appears in a container definition) to
 	// associate with the load balancer.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The port on the container to associate with the load balancer.
-	ContainerPort *int32 `json:"containerPort,omitempty"`
+	ContainerPort *int32 `json:"containerPort,omitzero"`
 
 	// The name of the load balancer to associate with the Amazon ECS service or
 	// task set.
-	LoadBalancerName *string `json:"loadBalancerName,omitempty"`
+	LoadBalancerName *string `json:"loadBalancerName,omitzero"`
 
 	// The full Amazon Resource Name (ARN) of the Elastic Load Balancing target
 	// group or groups associated with a service or task set.
-	TargetGroupArn *string `json:"targetGroupArn,omitempty"`
+	TargetGroupArn *string `json:"targetGroupArn,omitzero"`
 }
 
 // LocalStorage is an enum; its known values are the LocalStorage* constants.
@@ -4753,13 +4753,13 @@ func (LocalStorageType) Values() []LocalStorageType {
 // LogConfiguration: The log configuration for the container.
 type LogConfiguration struct {
 	// Required. The log driver to use for the container.
-	LogDriver LogDriver `json:"logDriver,omitempty"`
+	LogDriver LogDriver `json:"logDriver,omitzero"`
 
 	// The configuration options to send to the log driver.
-	Options map[string]string `json:"options,omitempty"`
+	Options map[string]string `json:"options,omitzero"`
 
 	// The secrets to pass to the log configuration.
-	SecretOptions []Secret `json:"secretOptions,omitempty"`
+	SecretOptions []Secret `json:"secretOptions,omitzero"`
 }
 
 // LogDriver is an enum; its known values are the LogDriver* constants.
@@ -4794,16 +4794,16 @@ func (LogDriver) Values() []LogDriver {
 // ManagedAgent: Details about the managed agent status for the container.
 type ManagedAgent struct {
 	// The Unix timestamp for the time when the managed agent was last started.
-	LastStartedAt *Time `json:"lastStartedAt,omitempty"`
+	LastStartedAt *Time `json:"lastStartedAt,omitzero"`
 
 	// The last known status of the managed agent.
-	LastStatus *string `json:"lastStatus,omitempty"`
+	LastStatus *string `json:"lastStatus,omitzero"`
 
 	// The name of the managed agent.
-	Name ManagedAgentName `json:"name,omitempty"`
+	Name ManagedAgentName `json:"name,omitzero"`
 
 	// The reason for why the managed agent is in the state it is in.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 }
 
 // ManagedAgentName is an enum; its known values are the ManagedAgentName*
@@ -4827,16 +4827,16 @@ func (ManagedAgentName) Values() []ManagedAgentName {
 type ManagedAgentStateChange struct {
 	// Required. The name of the container that's associated with the managed
 	// agent.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// Required. The name of the managed agent.
-	ManagedAgentName ManagedAgentName `json:"managedAgentName,omitempty"`
+	ManagedAgentName ManagedAgentName `json:"managedAgentName,omitzero"`
 
 	// The reason for the status of the managed agent.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// Required. The status of the managed agent.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 }
 
 // ManagedApplicationAutoScalingPolicy: The Application Auto Scaling policy
@@ -4844,59 +4844,59 @@ type ManagedAgentStateChange struct {
 type ManagedApplicationAutoScalingPolicy struct {
 	// The Amazon Resource Name (ARN) of the Application Auto Scaling policy
 	// associated with the Express service.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The metric used for auto scaling decisions.
-	Metric *string `json:"metric,omitempty"`
+	Metric *string `json:"metric,omitzero"`
 
 	// Required. The type of Application Auto Scaling policy associated with the
 	// Express service.
-	PolicyType *string `json:"policyType,omitempty"`
+	PolicyType *string `json:"policyType,omitzero"`
 
 	// Required. The status of Application Auto Scaling policy creation.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the Application Auto Scaling policy is in the
 	// current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The target value for the auto scaling metric.
-	TargetValue *float64 `json:"targetValue,omitempty"`
+	TargetValue *float64 `json:"targetValue,omitzero"`
 
 	// Required. The Unix timestamp for when the Application Auto Scaling policy
 	// was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedAutoScaling: The auto scaling configuration created by Amazon ECS for
 // an Express service.
 type ManagedAutoScaling struct {
 	// The policy used for auto scaling.
-	ApplicationAutoScalingPolicies []ManagedApplicationAutoScalingPolicy `json:"applicationAutoScalingPolicies,omitempty"`
+	ApplicationAutoScalingPolicies []ManagedApplicationAutoScalingPolicy `json:"applicationAutoScalingPolicies,omitzero"`
 
 	// Represents a scalable target.
-	ScalableTarget *ManagedScalableTarget `json:"scalableTarget,omitempty"`
+	ScalableTarget *ManagedScalableTarget `json:"scalableTarget,omitzero"`
 }
 
 // ManagedCertificate: The ACM certificate associated with the HTTPS domain
 // created for the Express service.
 type ManagedCertificate struct {
 	// The Amazon Resource Name (ARN) of the ACM certificate.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The fully qualified domain name (FQDN) that is secured with
 	// this ACM certificate.
-	DomainName *string `json:"domainName,omitempty"`
+	DomainName *string `json:"domainName,omitzero"`
 
 	// Required. The status of the ACM; certificate.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the ACM certificate is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the ACM certificate was last
 	// updated
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedDraining is an enum; its known values are the ManagedDraining*
@@ -4920,35 +4920,35 @@ func (ManagedDraining) Values() []ManagedDraining {
 // ManagedIngressPath: The entry point into the Express service.
 type ManagedIngressPath struct {
 	// Required. The type of access to the endpoint for the Express service.
-	AccessType AccessType `json:"accessType,omitempty"`
+	AccessType AccessType `json:"accessType,omitzero"`
 
 	// The ACM certificate for the Express service's domain.
-	Certificate *ManagedCertificate `json:"certificate,omitempty"`
+	Certificate *ManagedCertificate `json:"certificate,omitzero"`
 
 	// Required. The endpoint for access to the Express service.
-	Endpoint *string `json:"endpoint,omitempty"`
+	Endpoint *string `json:"endpoint,omitzero"`
 
 	// The listeners associated with the Application Load Balancer.
-	Listener *ManagedListener `json:"listener,omitempty"`
+	Listener *ManagedListener `json:"listener,omitzero"`
 
 	// The Application Load Balancer associated with the Express service.
-	LoadBalancer *ManagedLoadBalancer `json:"loadBalancer,omitempty"`
+	LoadBalancer *ManagedLoadBalancer `json:"loadBalancer,omitzero"`
 
 	// The security groups associated with the Application Load Balancer.
-	LoadBalancerSecurityGroups []ManagedSecurityGroup `json:"loadBalancerSecurityGroups,omitempty"`
+	LoadBalancerSecurityGroups []ManagedSecurityGroup `json:"loadBalancerSecurityGroups,omitzero"`
 
 	// The listener rules for the Application Load Balancer.
-	Rule *ManagedListenerRule `json:"rule,omitempty"`
+	Rule *ManagedListenerRule `json:"rule,omitzero"`
 
 	// The target groups associated with the Application Load Balancer.
-	TargetGroups []ManagedTargetGroup `json:"targetGroups,omitempty"`
+	TargetGroups []ManagedTargetGroup `json:"targetGroups,omitzero"`
 }
 
 // ManagedInstancesLocalStorageConfiguration: The local storage configuration
 // for Amazon ECS Managed Instances.
 type ManagedInstancesLocalStorageConfiguration struct {
 	// Use instance store volumes for data storage when available.
-	UseLocalStorage *bool `json:"useLocalStorage,omitempty"`
+	UseLocalStorage *bool `json:"useLocalStorage,omitzero"`
 }
 
 // ManagedInstancesMonitoringOptions is an enum; its known values are the
@@ -4973,11 +4973,11 @@ func (ManagedInstancesMonitoringOptions) Values() []ManagedInstancesMonitoringOp
 // ECS Managed Instances.
 type ManagedInstancesNetworkConfiguration struct {
 	// The list of security group IDs to apply to Amazon ECS Managed Instances.
-	SecurityGroups []string `json:"securityGroups,omitempty"`
+	SecurityGroups []string `json:"securityGroups,omitzero"`
 
 	// The list of subnet IDs where Amazon ECS can launch Amazon ECS Managed
 	// Instances.
-	Subnets []string `json:"subnets,omitempty"`
+	Subnets []string `json:"subnets,omitzero"`
 }
 
 // ManagedInstancesProvider: The configuration for a Amazon ECS Managed
@@ -4985,91 +4985,91 @@ type ManagedInstancesNetworkConfiguration struct {
 type ManagedInstancesProvider struct {
 	// The auto repair configuration for the Amazon ECS Managed Instances
 	// capacity provider.
-	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitempty"`
+	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitzero"`
 
 	// Defines how Amazon ECS Managed Instances optimizes the infrastastructure
 	// in your capacity provider.
-	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitempty"`
+	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the infrastructure role that Amazon ECS
 	// assumes to manage instances.
-	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitempty"`
+	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitzero"`
 
 	// The launch template that defines how Amazon ECS launches Amazon ECS
 	// Managed Instances.
-	InstanceLaunchTemplate *InstanceLaunchTemplate `json:"instanceLaunchTemplate,omitempty"`
+	InstanceLaunchTemplate *InstanceLaunchTemplate `json:"instanceLaunchTemplate,omitzero"`
 
 	// Determines whether tags from the capacity provider are automatically
 	// applied to Amazon ECS Managed Instances.
-	PropagateTags PropagateMITags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateMITags `json:"propagateTags,omitzero"`
 }
 
 // ManagedInstancesStorageConfiguration: The storage configuration for Amazon
 // ECS Managed Instances.
 type ManagedInstancesStorageConfiguration struct {
 	// The size of the data volume.
-	StorageSizeGiB *int32 `json:"storageSizeGiB,omitempty"`
+	StorageSizeGiB *int32 `json:"storageSizeGiB,omitzero"`
 }
 
 // ManagedListener: The listeners associated with the Express service's
 // Application Load Balancer.
 type ManagedListener struct {
 	// The Amazon Resource Name (ARN) of the load balancer listener.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The status of the load balancer listener.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Informaion about why the load balancer listener is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when this listener was most recently
 	// updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedListenerRule: The listener rule associated with the Express service's
 // Application Load Balancer.
 type ManagedListenerRule struct {
 	// The Amazon Resource Name (ARN) of the load balancer listener rule.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The status of the load balancer listener rule.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the load balancer listener rule is in the current
 	// status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when this listener rule was most
 	// recently updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedLoadBalancer: The Application Load Balancer associated with the
 // Express service.
 type ManagedLoadBalancer struct {
 	// The Amazon Resource Name (ARN) of the load balancer.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The scheme of the load balancer.
-	Scheme *string `json:"scheme,omitempty"`
+	Scheme *string `json:"scheme,omitzero"`
 
 	// The IDs of the security groups associated with the load balancer.
-	SecurityGroupIds []string `json:"securityGroupIds,omitempty"`
+	SecurityGroupIds []string `json:"securityGroupIds,omitzero"`
 
 	// Required. The status of the load balancer.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the load balancer is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The IDs of the subnets associated with the load balancer.
-	SubnetIds []string `json:"subnetIds,omitempty"`
+	SubnetIds []string `json:"subnetIds,omitzero"`
 
 	// Required. The Unix timestamp for when this load balancer was most
 	// recently updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedLogGroup: The Cloudwatch Log Group created by Amazon ECS for an
@@ -5077,39 +5077,39 @@ type ManagedLoadBalancer struct {
 type ManagedLogGroup struct {
 	// The Amazon Resource Name (ARN) of the Cloudwatch Log Group associated
 	// with the Express service.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The name of the Cloudwatch Log Group associated with the
 	// Express service.
-	LogGroupName *string `json:"logGroupName,omitempty"`
+	LogGroupName *string `json:"logGroupName,omitzero"`
 
 	// Required. The status of the Cloudwatch LogGroup.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the Cloudwatch LogGroup is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the Cloudwatch LogGroup was last
 	// updated
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedMetricAlarm: The CloudWatch metric alarm associated with the Express
 // service's scaling policy.
 type ManagedMetricAlarm struct {
 	// The Amazon Resource Name (ARN) of the CloudWatch metric alarm.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The status of the CloudWatch metric alarm.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the CloudWatch metric alarm is in the current
 	// status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the CloudWatch metric alarm was
 	// last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedResourceStatus is an enum; its known values are the
@@ -5139,25 +5139,25 @@ func (ManagedResourceStatus) Values() []ManagedResourceStatus {
 // ManagedScalableTarget: Represents a scalable target.
 type ManagedScalableTarget struct {
 	// The ARN of the scalable target.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The maximum value to scale to in response to a scale-out
 	// activity.
-	MaxCapacity *int32 `json:"maxCapacity,omitempty"`
+	MaxCapacity *int32 `json:"maxCapacity,omitzero"`
 
 	// Required. The minimum value to scale to in response to a scale-in
 	// activity.
-	MinCapacity *int32 `json:"minCapacity,omitempty"`
+	MinCapacity *int32 `json:"minCapacity,omitzero"`
 
 	// Required. The status of the scalable target.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the scalable target is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the target was most recently
 	// updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedScaling: The managed scaling settings for the Auto Scaling group
@@ -5165,22 +5165,22 @@ type ManagedScalableTarget struct {
 type ManagedScaling struct {
 	// The period of time, in seconds, after a newly launched Amazon EC2
 	// instance can contribute to CloudWatch metrics for Auto Scaling group.
-	InstanceWarmupPeriod *int32 `json:"instanceWarmupPeriod,omitempty"`
+	InstanceWarmupPeriod *int32 `json:"instanceWarmupPeriod,omitzero"`
 
 	// The maximum number of Amazon EC2 instances that Amazon ECS will scale out
 	// at one time.
-	MaximumScalingStepSize *int32 `json:"maximumScalingStepSize,omitempty"`
+	MaximumScalingStepSize *int32 `json:"maximumScalingStepSize,omitzero"`
 
 	// The minimum number of Amazon EC2 instances that Amazon ECS will scale out
 	// at one time.
-	MinimumScalingStepSize *int32 `json:"minimumScalingStepSize,omitempty"`
+	MinimumScalingStepSize *int32 `json:"minimumScalingStepSize,omitzero"`
 
 	// Determines whether to use managed scaling for the capacity provider.
-	Status ManagedScalingStatus `json:"status,omitempty"`
+	Status ManagedScalingStatus `json:"status,omitzero"`
 
 	// The target capacity utilization as a percentage for the capacity
 	// provider.
-	TargetCapacity *int32 `json:"targetCapacity,omitempty"`
+	TargetCapacity *int32 `json:"targetCapacity,omitzero"`
 }
 
 // ManagedScalingStatus is an enum; its known values are the
@@ -5204,54 +5204,54 @@ func (ManagedScalingStatus) Values() []ManagedScalingStatus {
 // ManagedSecurityGroup: A security group associated with the Express service.
 type ManagedSecurityGroup struct {
 	// The ARN of the security group.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The status of the security group.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the security group is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the security group was last
 	// updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedStorageConfiguration: The managed storage configuration for the
 // cluster.
 type ManagedStorageConfiguration struct {
 	// Specify the Key Management Service key ID for Fargate ephemeral storage.
-	FargateEphemeralStorageKmsKeyId *string `json:"fargateEphemeralStorageKmsKeyId,omitempty"`
+	FargateEphemeralStorageKmsKeyId *string `json:"fargateEphemeralStorageKmsKeyId,omitzero"`
 
 	// Specify a Key Management Service key ID to encrypt Amazon ECS managed
 	// storage.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 }
 
 // ManagedTargetGroup: The target group associated with the Express service's
 // Application Load Balancer.
 type ManagedTargetGroup struct {
 	// The Amazon Resource Name (ARN) of the target group.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// Required. The destination for health checks on the targets.
-	HealthCheckPath *string `json:"healthCheckPath,omitempty"`
+	HealthCheckPath *string `json:"healthCheckPath,omitzero"`
 
 	// Required. The port the load balancer uses when performing health checks
 	// on targets.
-	HealthCheckPort *int32 `json:"healthCheckPort,omitempty"`
+	HealthCheckPort *int32 `json:"healthCheckPort,omitzero"`
 
 	// Required. The port on which the targets receive traffic.
-	Port *int32 `json:"port,omitempty"`
+	Port *int32 `json:"port,omitzero"`
 
 	// Required. The status of the target group.
-	Status ManagedResourceStatus `json:"status,omitempty"`
+	Status ManagedResourceStatus `json:"status,omitzero"`
 
 	// Information about why the target group is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// Required. The Unix timestamp for when the target group was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ManagedTerminationProtection is an enum; its known values are the
@@ -5276,95 +5276,95 @@ func (ManagedTerminationProtection) Values() []ManagedTerminationProtection {
 // gibibytes (GiB).
 type MemoryGiBPerVCpuRequest struct {
 	// The maximum amount of memory per vCPU in GiB.
-	Max *float64 `json:"max,omitempty"`
+	Max *float64 `json:"max,omitzero"`
 
 	// The minimum amount of memory per vCPU in GiB.
-	Min *float64 `json:"min,omitempty"`
+	Min *float64 `json:"min,omitzero"`
 }
 
 // MemoryMiBRequest: The minimum and maximum amount of memory in mebibytes (MiB)
 // for instance type selection.
 type MemoryMiBRequest struct {
 	// The maximum amount of memory in MiB.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// Required. The minimum amount of memory in MiB.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // MountPoint: The details for a volume mount point that's used in a container
 // definition.
 type MountPoint struct {
 	// The path on the container to mount the host volume at.
-	ContainerPath *string `json:"containerPath,omitempty"`
+	ContainerPath *string `json:"containerPath,omitzero"`
 
 	// If this value is true, the container has read-only access to the volume.
-	ReadOnly *bool `json:"readOnly,omitempty"`
+	ReadOnly *bool `json:"readOnly,omitzero"`
 
 	// The name of the volume to mount.
-	SourceVolume *string `json:"sourceVolume,omitempty"`
+	SourceVolume *string `json:"sourceVolume,omitzero"`
 }
 
 // NetworkBandwidthGbpsRequest: The minimum and maximum network bandwidth in
 // gigabits per second (Gbps) for instance type selection.
 type NetworkBandwidthGbpsRequest struct {
 	// The maximum network bandwidth in Gbps.
-	Max *float64 `json:"max,omitempty"`
+	Max *float64 `json:"max,omitzero"`
 
 	// The minimum network bandwidth in Gbps.
-	Min *float64 `json:"min,omitempty"`
+	Min *float64 `json:"min,omitzero"`
 }
 
 // NetworkBinding: Details on the network bindings between a container and its
 // host container instance.
 type NetworkBinding struct {
 	// The IP address that the container is bound to on the container instance.
-	BindIP *string `json:"bindIP,omitempty"`
+	BindIP *string `json:"bindIP,omitzero"`
 
 	// The port number on the container that's used with the network binding.
-	ContainerPort *int32 `json:"containerPort,omitempty"`
+	ContainerPort *int32 `json:"containerPort,omitzero"`
 
 	// The port number range on the container that's bound to the dynamically
 	// mapped host port range.
-	ContainerPortRange *string `json:"containerPortRange,omitempty"`
+	ContainerPortRange *string `json:"containerPortRange,omitzero"`
 
 	// The port number on the host that's used with the network binding.
-	HostPort *int32 `json:"hostPort,omitempty"`
+	HostPort *int32 `json:"hostPort,omitzero"`
 
 	// The port number range on the host that's used with the network binding.
-	HostPortRange *string `json:"hostPortRange,omitempty"`
+	HostPortRange *string `json:"hostPortRange,omitzero"`
 
 	// The protocol used for the network binding.
-	Protocol TransportProtocol `json:"protocol,omitempty"`
+	Protocol TransportProtocol `json:"protocol,omitzero"`
 }
 
 // NetworkConfiguration: The network configuration for a task or service.
 type NetworkConfiguration struct {
 	// The VPC subnets and security groups that are associated with a task.
-	AwsvpcConfiguration *AwsVpcConfiguration `json:"awsvpcConfiguration,omitempty"`
+	AwsvpcConfiguration *AwsVpcConfiguration `json:"awsvpcConfiguration,omitzero"`
 }
 
 // NetworkInterface: An object representing the elastic network interface for
 // tasks that use the awsvpc network mode.
 type NetworkInterface struct {
 	// The attachment ID for the network interface.
-	AttachmentId *string `json:"attachmentId,omitempty"`
+	AttachmentId *string `json:"attachmentId,omitzero"`
 
 	// The private IPv6 address for the network interface.
-	Ipv6Address *string `json:"ipv6Address,omitempty"`
+	Ipv6Address *string `json:"ipv6Address,omitzero"`
 
 	// The private IPv4 address for the network interface.
-	PrivateIpv4Address *string `json:"privateIpv4Address,omitempty"`
+	PrivateIpv4Address *string `json:"privateIpv4Address,omitzero"`
 }
 
 // NetworkInterfaceCountRequest: The minimum and maximum number of network
 // interfaces for instance type selection.
 type NetworkInterfaceCountRequest struct {
 	// The maximum number of network interfaces.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// The minimum number of network interfaces.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // NetworkMode is an enum; its known values are the NetworkMode* constants.
@@ -5441,10 +5441,10 @@ func (PidMode) Values() []PidMode {
 // PlacementConstraint: An object representing a constraint on task placement.
 type PlacementConstraint struct {
 	// A cluster query language expression to apply to the constraint.
-	Expression *string `json:"expression,omitempty"`
+	Expression *string `json:"expression,omitzero"`
 
 	// The type of constraint.
-	Type PlacementConstraintType `json:"type,omitempty"`
+	Type PlacementConstraintType `json:"type,omitzero"`
 }
 
 // PlacementConstraintType is an enum; its known values are the
@@ -5468,10 +5468,10 @@ func (PlacementConstraintType) Values() []PlacementConstraintType {
 // PlacementStrategy: The task placement strategy for a task or service.
 type PlacementStrategy struct {
 	// The field to apply the placement strategy against.
-	Field *string `json:"field,omitempty"`
+	Field *string `json:"field,omitzero"`
 
 	// The type of placement strategy.
-	Type PlacementStrategyType `json:"type,omitempty"`
+	Type PlacementStrategyType `json:"type,omitzero"`
 }
 
 // PlacementStrategyType is an enum; its known values are the
@@ -5497,10 +5497,10 @@ func (PlacementStrategyType) Values() []PlacementStrategyType {
 // PlatformDevice: The devices that are available on the container instance.
 type PlatformDevice struct {
 	// Required. The ID for the GPUs on the container instance.
-	Id *string `json:"id,omitempty"`
+	Id *string `json:"id,omitzero"`
 
 	// Required. The type of device that's available on the container instance.
-	Type PlatformDeviceType `json:"type,omitempty"`
+	Type PlatformDeviceType `json:"type,omitzero"`
 }
 
 // PlatformDeviceType is an enum; its known values are the PlatformDeviceType*
@@ -5523,24 +5523,24 @@ func (PlatformDeviceType) Values() []PlatformDeviceType {
 // container instance to send or receive traffic.
 type PortMapping struct {
 	// The application protocol that's used for the port mapping.
-	AppProtocol ApplicationProtocol `json:"appProtocol,omitempty"`
+	AppProtocol ApplicationProtocol `json:"appProtocol,omitzero"`
 
 	// The port number on the container that's bound to the user-specified or
 	// automatically assigned host port.
-	ContainerPort *int32 `json:"containerPort,omitempty"`
+	ContainerPort *int32 `json:"containerPort,omitzero"`
 
 	// The port number range on the container that's bound to the dynamically
 	// mapped host port range.
-	ContainerPortRange *string `json:"containerPortRange,omitempty"`
+	ContainerPortRange *string `json:"containerPortRange,omitzero"`
 
 	// The port number on the container instance to reserve for your container.
-	HostPort *int32 `json:"hostPort,omitempty"`
+	HostPort *int32 `json:"hostPort,omitzero"`
 
 	// The name that's used for the port mapping.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The protocol used for the port mapping.
-	Protocol TransportProtocol `json:"protocol,omitempty"`
+	Protocol TransportProtocol `json:"protocol,omitzero"`
 }
 
 // PropagateMITags is an enum; its known values are the PropagateMITags*
@@ -5584,27 +5584,27 @@ func (PropagateTags) Values() []PropagateTags {
 // task.
 type ProtectedTask struct {
 	// The epoch time when protection for the task will expire.
-	ExpirationDate *Time `json:"expirationDate,omitempty"`
+	ExpirationDate *Time `json:"expirationDate,omitzero"`
 
 	// The protection status of the task.
-	ProtectionEnabled *bool `json:"protectionEnabled,omitempty"`
+	ProtectionEnabled *bool `json:"protectionEnabled,omitzero"`
 
 	// The task ARN.
-	TaskArn *string `json:"taskArn,omitempty"`
+	TaskArn *string `json:"taskArn,omitzero"`
 }
 
 // ProxyConfiguration: The configuration details for the App Mesh proxy.
 type ProxyConfiguration struct {
 	// Required. The name of the container that will serve as the App Mesh
 	// proxy.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The set of network configuration parameters to provide the Container
 	// Network Interface (CNI) plugin, specified as key-value pairs.
-	Properties []KeyValuePair `json:"properties,omitempty"`
+	Properties []KeyValuePair `json:"properties,omitzero"`
 
 	// The proxy type.
-	Type ProxyConfigurationType `json:"type,omitempty"`
+	Type ProxyConfigurationType `json:"type,omitzero"`
 }
 
 // ProxyConfigurationType is an enum; its known values are the
@@ -5627,51 +5627,51 @@ func (ProxyConfigurationType) Values() []ProxyConfigurationType {
 // operation.
 type PutAccountSettingDefaultRequest struct {
 	// Required. The resource name for which to modify the account setting.
-	Name SettingName `json:"name,omitempty"`
+	Name SettingName `json:"name,omitzero"`
 
 	// Required. The account setting value for the specified principal ARN.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // PutAccountSettingDefaultResponse is the output of the
 // PutAccountSettingDefault operation.
 type PutAccountSettingDefaultResponse struct {
 	// The current setting for a resource.
-	Setting *Setting `json:"setting,omitempty"`
+	Setting *Setting `json:"setting,omitzero"`
 }
 
 // PutAccountSettingRequest is the input of the PutAccountSetting operation.
 type PutAccountSettingRequest struct {
 	// Required. The Amazon ECS account setting name to modify.
-	Name SettingName `json:"name,omitempty"`
+	Name SettingName `json:"name,omitzero"`
 
 	// The ARN of the principal, which can be a user, role, or the root user.
-	PrincipalArn *string `json:"principalArn,omitempty"`
+	PrincipalArn *string `json:"principalArn,omitzero"`
 
 	// Required. The account setting value for the specified principal ARN.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // PutAccountSettingResponse is the output of the PutAccountSetting operation.
 type PutAccountSettingResponse struct {
 	// The current account setting for a resource.
-	Setting *Setting `json:"setting,omitempty"`
+	Setting *Setting `json:"setting,omitzero"`
 }
 
 // PutAttributesRequest is the input of the PutAttributes operation.
 type PutAttributesRequest struct {
 	// Required. The attributes to apply to your resource.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// contains the resource to apply attributes.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 }
 
 // PutAttributesResponse is the output of the PutAttributes operation.
 type PutAttributesResponse struct {
 	// The attributes applied to your resource.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 }
 
 // PutClusterCapacityProvidersRequest is the input of the
@@ -5679,64 +5679,64 @@ type PutAttributesResponse struct {
 type PutClusterCapacityProvidersRequest struct {
 	// Required. The name of one or more capacity providers to associate with
 	// the cluster.
-	CapacityProviders []string `json:"capacityProviders,omitempty"`
+	CapacityProviders []string `json:"capacityProviders,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster to modify the capacity provider settings for.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The capacity provider strategy to use by default for the
 	// cluster.
-	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitempty"`
+	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy,omitzero"`
 }
 
 // PutClusterCapacityProvidersResponse is the output of the
 // PutClusterCapacityProviders operation.
 type PutClusterCapacityProvidersResponse struct {
 	// Details about the cluster.
-	Cluster *Cluster `json:"cluster,omitempty"`
+	Cluster *Cluster `json:"cluster,omitzero"`
 }
 
 // RegisterContainerInstanceRequest is the input of the
 // RegisterContainerInstance operation.
 type RegisterContainerInstanceRequest struct {
 	// The container instance attributes that this container instance supports.
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster to
 	// register your container instance with.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The ARN of the container instance (if it was previously registered).
-	ContainerInstanceArn *string `json:"containerInstanceArn,omitempty"`
+	ContainerInstanceArn *string `json:"containerInstanceArn,omitzero"`
 
 	// The instance identity document for the EC2 instance to register.
-	InstanceIdentityDocument *string `json:"instanceIdentityDocument,omitempty"`
+	InstanceIdentityDocument *string `json:"instanceIdentityDocument,omitzero"`
 
 	// The instance identity document signature for the EC2 instance to
 	// register.
-	InstanceIdentityDocumentSignature *string `json:"instanceIdentityDocumentSignature,omitempty"`
+	InstanceIdentityDocumentSignature *string `json:"instanceIdentityDocumentSignature,omitzero"`
 
 	// The devices that are available on the container instance.
-	PlatformDevices []PlatformDevice `json:"platformDevices,omitempty"`
+	PlatformDevices []PlatformDevice `json:"platformDevices,omitzero"`
 
 	// The metadata that you apply to the container instance to help you
 	// categorize and organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The resources available on the instance.
-	TotalResources []Resource `json:"totalResources,omitempty"`
+	TotalResources []Resource `json:"totalResources,omitzero"`
 
 	// The version information for the Amazon ECS container agent and Docker
 	// daemon that runs on the container instance.
-	VersionInfo *VersionInfo `json:"versionInfo,omitempty"`
+	VersionInfo *VersionInfo `json:"versionInfo,omitzero"`
 }
 
 // RegisterContainerInstanceResponse is the output of the
 // RegisterContainerInstance operation.
 type RegisterContainerInstanceResponse struct {
 	// The container instance that was registered.
-	ContainerInstance *ContainerInstance `json:"containerInstance,omitempty"`
+	ContainerInstance *ContainerInstance `json:"containerInstance,omitzero"`
 }
 
 // RegisterDaemonTaskDefinitionRequest is the input of the
@@ -5744,33 +5744,33 @@ type RegisterContainerInstanceResponse struct {
 type RegisterDaemonTaskDefinitionRequest struct {
 	// Required. A list of container definitions in JSON format that describe
 	// the containers that make up your daemon task.
-	ContainerDefinitions []DaemonContainerDefinition `json:"containerDefinitions,omitempty"`
+	ContainerDefinitions []DaemonContainerDefinition `json:"containerDefinitions,omitzero"`
 
 	// The number of CPU units used by the daemon task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role that grants the
 	// Amazon ECS container agent permission to make Amazon Web Services API
 	// calls on your behalf.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// Required. You must specify a family for a daemon task definition.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The amount of memory (in MiB) used by the daemon task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The metadata that you apply to the daemon task definition to help you
 	// categorize and organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the IAM role that
 	// containers in this daemon task can assume.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 
 	// A list of volume definitions in JSON format that containers in your
 	// daemon task can use.
-	Volumes []DaemonVolume `json:"volumes,omitempty"`
+	Volumes []DaemonVolume `json:"volumes,omitzero"`
 }
 
 // RegisterDaemonTaskDefinitionResponse is the output of the
@@ -5778,7 +5778,7 @@ type RegisterDaemonTaskDefinitionRequest struct {
 type RegisterDaemonTaskDefinitionResponse struct {
 	// The full Amazon Resource Name (ARN) of the registered daemon task
 	// definition.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 }
 
 // RegisterTaskDefinitionRequest is the input of the RegisterTaskDefinition
@@ -5786,76 +5786,76 @@ type RegisterDaemonTaskDefinitionResponse struct {
 type RegisterTaskDefinitionRequest struct {
 	// Required. A list of container definitions in JSON format that describe
 	// the different containers that make up your task.
-	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions,omitempty"`
+	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions,omitzero"`
 
 	// The number of CPU units used by the task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// Enables fault injection when you register your task definition and allows
 	// for fault injection requests to be accepted from the task's containers.
-	EnableFaultInjection *bool `json:"enableFaultInjection,omitempty"`
+	EnableFaultInjection *bool `json:"enableFaultInjection,omitzero"`
 
 	// The amount of ephemeral storage to allocate for the task.
-	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitempty"`
+	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role that grants the
 	// Amazon ECS container agent permission to make Amazon Web Services API
 	// calls on your behalf.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// Required. You must specify a family for a task definition.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The Elastic Inference accelerators to use for the containers in the task.
 	// Deprecated in the model: This feature is no longer available.
-	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitempty"`
+	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitzero"`
 
 	// The IPC resource namespace to use for the containers in the task.
-	IpcMode IpcMode `json:"ipcMode,omitempty"`
+	IpcMode IpcMode `json:"ipcMode,omitzero"`
 
 	// The amount of memory (in MiB) used by the task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The Docker networking mode to use for the containers in the task.
-	NetworkMode NetworkMode `json:"networkMode,omitempty"`
+	NetworkMode NetworkMode `json:"networkMode,omitzero"`
 
 	// The process namespace to use for the containers in the task.
-	PidMode PidMode `json:"pidMode,omitempty"`
+	PidMode PidMode `json:"pidMode,omitzero"`
 
 	// An array of placement constraint objects to use for the task.
-	PlacementConstraints []TaskDefinitionPlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []TaskDefinitionPlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The configuration details for the App Mesh proxy.
-	ProxyConfiguration *ProxyConfiguration `json:"proxyConfiguration,omitempty"`
+	ProxyConfiguration *ProxyConfiguration `json:"proxyConfiguration,omitzero"`
 
 	// The task launch type that Amazon ECS validates the task definition
 	// against.
-	RequiresCompatibilities []Compatibility `json:"requiresCompatibilities,omitempty"`
+	RequiresCompatibilities []Compatibility `json:"requiresCompatibilities,omitzero"`
 
 	// The operating system that your tasks definitions run on.
-	RuntimePlatform *RuntimePlatform `json:"runtimePlatform,omitempty"`
+	RuntimePlatform *RuntimePlatform `json:"runtimePlatform,omitzero"`
 
 	// The metadata that you apply to the task definition to help you categorize
 	// and organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the IAM role that
 	// containers in this task can assume.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 
 	// A list of volume definitions in JSON format that containers in your task
 	// might use.
-	Volumes []Volume `json:"volumes,omitempty"`
+	Volumes []Volume `json:"volumes,omitzero"`
 }
 
 // RegisterTaskDefinitionResponse is the output of the RegisterTaskDefinition
 // operation.
 type RegisterTaskDefinitionResponse struct {
 	// The list of tags associated with the task definition.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The full description of the registered task definition.
-	TaskDefinition *TaskDefinition `json:"taskDefinition,omitempty"`
+	TaskDefinition *TaskDefinition `json:"taskDefinition,omitzero"`
 }
 
 // RepositoryCredentials: The repository credentials for private registry
@@ -5863,7 +5863,7 @@ type RegisterTaskDefinitionResponse struct {
 type RepositoryCredentials struct {
 	// Required. The Amazon Resource Name (ARN) of the secret containing the
 	// private repository credentials.
-	CredentialsParameter *string `json:"credentialsParameter,omitempty"`
+	CredentialsParameter *string `json:"credentialsParameter,omitzero"`
 }
 
 // ResolvedConfiguration: The resolved configuration for a service revision,
@@ -5871,33 +5871,33 @@ type RepositoryCredentials struct {
 // target groups serve traffic.
 type ResolvedConfiguration struct {
 	// The resolved load balancer configuration for the service revision.
-	LoadBalancers []ServiceRevisionLoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []ServiceRevisionLoadBalancer `json:"loadBalancers,omitzero"`
 }
 
 // Resource: Describes the resources available for a container instance.
 type Resource struct {
 	// When the doubleValue type is set, the value of the resource must be a
 	// double precision floating-point type.
-	DoubleValue *float64 `json:"doubleValue,omitempty"`
+	DoubleValue *float64 `json:"doubleValue,omitzero"`
 
 	// When the integerValue type is set, the value of the resource must be an
 	// integer.
-	IntegerValue *int32 `json:"integerValue,omitempty"`
+	IntegerValue *int32 `json:"integerValue,omitzero"`
 
 	// When the longValue type is set, the value of the resource must be an
 	// extended precision floating-point type.
-	LongValue *int64 `json:"longValue,omitempty"`
+	LongValue *int64 `json:"longValue,omitzero"`
 
 	// The name of the resource, such as CPU, MEMORY, PORTS, PORTS_UDP, or a
 	// user-defined resource.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// When the stringSetValue type is set, the value of the resource must be a
 	// string type.
-	StringSetValue []string `json:"stringSetValue,omitempty"`
+	StringSetValue []string `json:"stringSetValue,omitzero"`
 
 	// The type of the resource.
-	Type *string `json:"type,omitempty"`
+	Type *string `json:"type,omitzero"`
 }
 
 // ResourceManagementType is an enum; its known values are the
@@ -5922,10 +5922,10 @@ func (ResourceManagementType) Values() []ResourceManagementType {
 // container.
 type ResourceRequirement struct {
 	// Required. The type of resource to assign to a container.
-	Type ResourceType `json:"type,omitempty"`
+	Type ResourceType `json:"type,omitzero"`
 
 	// Required. The value for the specified resource type.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // ResourceType is an enum; its known values are the ResourceType* constants.
@@ -5948,129 +5948,129 @@ func (ResourceType) Values() []ResourceType {
 // Rollback: Information about the service deployment rollback.
 type Rollback struct {
 	// The reason the rollback happened.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The ARN of the service revision deployed as part of the rollback.
-	ServiceRevisionArn *string `json:"serviceRevisionArn,omitempty"`
+	ServiceRevisionArn *string `json:"serviceRevisionArn,omitzero"`
 
 	// Time time that the rollback started.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 }
 
 // RunTaskRequest is the input of the RunTask operation.
 type RunTaskRequest struct {
 	// The capacity provider strategy to use for the task.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// An identifier that you provide to ensure the idempotency of the request.
-	ClientToken *string `json:"clientToken,omitempty"`
+	ClientToken *string `json:"clientToken,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster to run
 	// your task on.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The number of instantiations of the specified task to place on your
 	// cluster.
-	Count *int32 `json:"count,omitempty"`
+	Count *int32 `json:"count,omitzero"`
 
 	// Specifies whether to use Amazon ECS managed tags for the task.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Determines whether to use the execute command functionality for the
 	// containers in this task.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// The name of the task group to associate with the task.
-	Group *string `json:"group,omitempty"`
+	Group *string `json:"group,omitzero"`
 
 	// The infrastructure to run your standalone task on.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The network configuration for the task.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// A list of container overrides in JSON format that specify the name of a
 	// container in the specified task definition and the overrides it should
 	// receive.
-	Overrides *TaskOverride `json:"overrides,omitempty"`
+	Overrides *TaskOverride `json:"overrides,omitzero"`
 
 	// An array of placement constraint objects to use for the task.
-	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The placement strategy objects to use for the task.
-	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitempty"`
+	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitzero"`
 
 	// The platform version the task uses.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// Specifies whether to propagate the tags from the task definition to the
 	// task.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// This parameter is only used by Amazon ECS.
-	ReferenceId *string `json:"referenceId,omitempty"`
+	ReferenceId *string `json:"referenceId,omitzero"`
 
 	// An optional tag specified when a task is started.
-	StartedBy *string `json:"startedBy,omitempty"`
+	StartedBy *string `json:"startedBy,omitzero"`
 
 	// The metadata that you apply to the task to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// Required. The family and revision (family:revision) or full ARN of the
 	// task definition to run.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The details of the volume that was configuredAtLaunch.
-	VolumeConfigurations []TaskVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []TaskVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 }
 
 // RunTaskResponse is the output of the RunTask operation.
 type RunTaskResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// A full description of the tasks that were run.
-	Tasks []Task `json:"tasks,omitempty"`
+	Tasks []Task `json:"tasks,omitzero"`
 }
 
 // RuntimePlatform: Information about the platform for the Amazon ECS service or
 // task.
 type RuntimePlatform struct {
 	// The CPU architecture.
-	CpuArchitecture CPUArchitecture `json:"cpuArchitecture,omitempty"`
+	CpuArchitecture CPUArchitecture `json:"cpuArchitecture,omitzero"`
 
 	// The operating system.
-	OperatingSystemFamily OSFamily `json:"operatingSystemFamily,omitempty"`
+	OperatingSystemFamily OSFamily `json:"operatingSystemFamily,omitzero"`
 }
 
 // S3FilesVolumeConfiguration: This parameter is specified when you're using an
 // Amazon S3 Files file system for task storage.
 type S3FilesVolumeConfiguration struct {
 	// The full ARN of the S3 Files access point to use.
-	AccessPointArn *string `json:"accessPointArn,omitempty"`
+	AccessPointArn *string `json:"accessPointArn,omitzero"`
 
 	// Required. The full ARN of the S3 Files file system to mount.
-	FileSystemArn *string `json:"fileSystemArn,omitempty"`
+	FileSystemArn *string `json:"fileSystemArn,omitzero"`
 
 	// The directory within the Amazon S3 Files file system to mount as the root
 	// directory.
-	RootDirectory *string `json:"rootDirectory,omitempty"`
+	RootDirectory *string `json:"rootDirectory,omitzero"`
 
 	// The port to use for sending encrypted data between the ECS host and the
 	// S3 Files file system.
-	TransitEncryptionPort *int32 `json:"transitEncryptionPort,omitempty"`
+	TransitEncryptionPort *int32 `json:"transitEncryptionPort,omitzero"`
 }
 
 // Scale: A floating-point percentage of the desired number of tasks to place
 // and keep running in the task set.
 type Scale struct {
 	// The unit of measure for the scale value.
-	Unit ScaleUnit `json:"unit,omitempty"`
+	Unit ScaleUnit `json:"unit,omitzero"`
 
 	// The value, specified as a percent total of a service's desiredCount, to
 	// scale the task set.
-	Value *float64 `json:"value,omitempty"`
+	Value *float64 `json:"value,omitzero"`
 }
 
 // ScaleUnit is an enum; its known values are the ScaleUnit* constants.
@@ -6126,142 +6126,142 @@ func (Scope) Values() []Scope {
 // Secret: An object representing the secret to expose to your container.
 type Secret struct {
 	// Required. The name of the secret.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// Required. The secret to expose to the container.
-	ValueFrom *string `json:"valueFrom,omitempty"`
+	ValueFrom *string `json:"valueFrom,omitzero"`
 }
 
 // Service: Details on a service within a cluster.
 type Service struct {
 	// Indicates whether to use Availability Zone rebalancing for the service.
-	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitempty"`
+	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitzero"`
 
 	// The capacity provider strategy the service uses.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the cluster that hosts the service.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The Unix timestamp for the time when the service was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The principal that created the service.
-	CreatedBy *string `json:"createdBy,omitempty"`
+	CreatedBy *string `json:"createdBy,omitzero"`
 
 	// The ARN of the current service deployment.
-	CurrentServiceDeployment *string `json:"currentServiceDeployment,omitempty"`
+	CurrentServiceDeployment *string `json:"currentServiceDeployment,omitzero"`
 
 	// The list of the service revisions.
-	CurrentServiceRevisions []ServiceCurrentRevisionSummary `json:"currentServiceRevisions,omitempty"`
+	CurrentServiceRevisions []ServiceCurrentRevisionSummary `json:"currentServiceRevisions,omitzero"`
 
 	// Optional deployment parameters that control how many tasks run during the
 	// deployment and the ordering of stopping and starting tasks.
-	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// The deployment controller type the service is using.
-	DeploymentController *DeploymentController `json:"deploymentController,omitempty"`
+	DeploymentController *DeploymentController `json:"deploymentController,omitzero"`
 
 	// The current state of deployments for the service.
-	Deployments []Deployment `json:"deployments,omitempty"`
+	Deployments []Deployment `json:"deployments,omitzero"`
 
 	// The desired number of instantiations of the task definition to keep
 	// running on the service.
-	DesiredCount *int32 `json:"desiredCount,omitempty"`
+	DesiredCount *int32 `json:"desiredCount,omitzero"`
 
 	// Determines whether to use Amazon ECS managed tags for the tasks in the
 	// service.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Determines whether the execute command functionality is turned on for the
 	// service.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// The event stream for your service.
-	Events []ServiceEvent `json:"events,omitempty"`
+	Events []ServiceEvent `json:"events,omitzero"`
 
 	// The period of time, in seconds, that the Amazon ECS service scheduler
 	// ignores unhealthy Elastic Load Balancing, VPC Lattice, and container
 	// health checks after a task has first started.
-	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitempty"`
+	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitzero"`
 
 	// The launch type the service is using.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// A list of Elastic Load Balancing load balancer objects.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// The VPC subnet and security group configuration for tasks that receive
 	// their own elastic network interface by using the awsvpc networking mode.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The number of tasks in the cluster that are in the PENDING state.
-	PendingCount *int32 `json:"pendingCount,omitempty"`
+	PendingCount *int32 `json:"pendingCount,omitzero"`
 
 	// The placement constraints for the tasks in the service.
-	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The placement strategy that determines how tasks for the service are
 	// placed.
-	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitempty"`
+	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitzero"`
 
 	// The operating system that your tasks in the service run on.
-	PlatformFamily *string `json:"platformFamily,omitempty"`
+	PlatformFamily *string `json:"platformFamily,omitzero"`
 
 	// The platform version to run your service on.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// Determines whether to propagate the tags from the task definition or the
 	// service to the task.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// Identifies whether an ECS Service is an Express Service managed by ECS,
 	// or managed by the customer.
-	ResourceManagementType ResourceManagementType `json:"resourceManagementType,omitempty"`
+	ResourceManagementType ResourceManagementType `json:"resourceManagementType,omitzero"`
 
 	// The ARN of the IAM role that's associated with the service.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// The number of tasks in the cluster that are in the RUNNING state.
-	RunningCount *int32 `json:"runningCount,omitempty"`
+	RunningCount *int32 `json:"runningCount,omitzero"`
 
 	// The scheduling strategy to use for the service.
-	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitempty"`
+	SchedulingStrategy SchedulingStrategy `json:"schedulingStrategy,omitzero"`
 
 	// The ARN that identifies the service.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The name of your service.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The details for the service discovery registries to assign to this
 	// service.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The status of the service.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The metadata that you apply to the service to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The task definition to use for tasks in the service.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// Information about a set of Amazon ECS tasks in either an CodeDeploy or an
 	// EXTERNAL deployment.
-	TaskSets []TaskSet `json:"taskSets,omitempty"`
+	TaskSets []TaskSet `json:"taskSets,omitzero"`
 }
 
 // ServiceConnectAccessLogConfiguration: Configuration for Service Connect
 // access logging.
 type ServiceConnectAccessLogConfiguration struct {
 	// Required. The format for Service Connect access log output.
-	Format ServiceConnectAccessLoggingFormat `json:"format,omitempty"`
+	Format ServiceConnectAccessLoggingFormat `json:"format,omitzero"`
 
 	// Specifies whether to include query parameters in Service Connect access
 	// logs.
-	IncludeQueryParameters ServiceConnectIncludeQueryParameters `json:"includeQueryParameters,omitempty"`
+	IncludeQueryParameters ServiceConnectIncludeQueryParameters `json:"includeQueryParameters,omitzero"`
 }
 
 // ServiceConnectAccessLoggingFormat: The format for Service Connect access log
@@ -6291,34 +6291,34 @@ func (ServiceConnectAccessLoggingFormat) Values() []ServiceConnectAccessLoggingF
 type ServiceConnectClientAlias struct {
 	// The dnsName is the name that you use in the applications of client tasks
 	// to connect to this service.
-	DnsName *string `json:"dnsName,omitempty"`
+	DnsName *string `json:"dnsName,omitzero"`
 
 	// Required. The listening port number for the Service Connect proxy.
-	Port *int32 `json:"port,omitempty"`
+	Port *int32 `json:"port,omitzero"`
 
 	// The configuration for test traffic routing rules used during blue/green
 	// deployments with Amazon ECS Service Connect.
-	TestTrafficRules *ServiceConnectTestTrafficRules `json:"testTrafficRules,omitempty"`
+	TestTrafficRules *ServiceConnectTestTrafficRules `json:"testTrafficRules,omitzero"`
 }
 
 // ServiceConnectConfiguration: The Service Connect configuration of your Amazon
 // ECS service.
 type ServiceConnectConfiguration struct {
 	// The configuration for Service Connect access logging.
-	AccessLogConfiguration *ServiceConnectAccessLogConfiguration `json:"accessLogConfiguration,omitempty"`
+	AccessLogConfiguration *ServiceConnectAccessLogConfiguration `json:"accessLogConfiguration,omitzero"`
 
 	// Required. Specifies whether to use Service Connect with this service.
-	Enabled *bool `json:"enabled,omitempty"`
+	Enabled *bool `json:"enabled,omitzero"`
 
 	// The log configuration for the container.
-	LogConfiguration *LogConfiguration `json:"logConfiguration,omitempty"`
+	LogConfiguration *LogConfiguration `json:"logConfiguration,omitzero"`
 
 	// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map
 	// namespace for use with Service Connect.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitzero"`
 
 	// The list of Service Connect service objects.
-	Services []ServiceConnectService `json:"services,omitempty"`
+	Services []ServiceConnectService `json:"services,omitzero"`
 }
 
 // ServiceConnectIncludeQueryParameters: Controls whether query parameters are
@@ -6345,37 +6345,37 @@ func (ServiceConnectIncludeQueryParameters) Values() []ServiceConnectIncludeQuer
 // ServiceConnectService: The Service Connect service object configuration.
 type ServiceConnectService struct {
 	// The list of client aliases for this Service Connect service.
-	ClientAliases []ServiceConnectClientAlias `json:"clientAliases,omitempty"`
+	ClientAliases []ServiceConnectClientAlias `json:"clientAliases,omitzero"`
 
 	// The discoveryName is the name of the new Cloud Map service that Amazon
 	// ECS creates for this Amazon ECS service.
-	DiscoveryName *string `json:"discoveryName,omitempty"`
+	DiscoveryName *string `json:"discoveryName,omitzero"`
 
 	// The port number for the Service Connect proxy to listen on.
-	IngressPortOverride *int32 `json:"ingressPortOverride,omitempty"`
+	IngressPortOverride *int32 `json:"ingressPortOverride,omitzero"`
 
 	// Required. The portName must match the name of one of the portMappings
 	// from all the containers in the task definition of this Amazon ECS
 	// service.
-	PortName *string `json:"portName,omitempty"`
+	PortName *string `json:"portName,omitzero"`
 
 	// A reference to an object that represents the configured timeouts for
 	// Service Connect.
-	Timeout *TimeoutConfiguration `json:"timeout,omitempty"`
+	Timeout *TimeoutConfiguration `json:"timeout,omitzero"`
 
 	// A reference to an object that represents a Transport Layer Security (TLS)
 	// configuration.
-	Tls *ServiceConnectTlsConfiguration `json:"tls,omitempty"`
+	Tls *ServiceConnectTlsConfiguration `json:"tls,omitzero"`
 }
 
 // ServiceConnectServiceResource: The Service Connect resource.
 type ServiceConnectServiceResource struct {
 	// The Amazon Resource Name (ARN) for the service in Cloud Map that matches
 	// the discovery name for this Service Connect resource.
-	DiscoveryArn *string `json:"discoveryArn,omitempty"`
+	DiscoveryArn *string `json:"discoveryArn,omitzero"`
 
 	// The discovery name of this Service Connect resource.
-	DiscoveryName *string `json:"discoveryName,omitempty"`
+	DiscoveryName *string `json:"discoveryName,omitzero"`
 }
 
 // ServiceConnectTestTrafficHeaderMatchRules: The header matching rules for test
@@ -6383,7 +6383,7 @@ type ServiceConnectServiceResource struct {
 type ServiceConnectTestTrafficHeaderMatchRules struct {
 	// Required. The exact value that the HTTP header must match for the test
 	// traffic routing rule to apply.
-	Exact *string `json:"exact,omitempty"`
+	Exact *string `json:"exact,omitzero"`
 }
 
 // ServiceConnectTestTrafficHeaderRules: The HTTP header rules used to identify
@@ -6391,11 +6391,11 @@ type ServiceConnectTestTrafficHeaderMatchRules struct {
 type ServiceConnectTestTrafficHeaderRules struct {
 	// Required. The name of the HTTP header to examine for test traffic
 	// routing.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// The header value matching configuration that determines how the HTTP
 	// header value is evaluated for test traffic routing decisions.
-	Value *ServiceConnectTestTrafficHeaderMatchRules `json:"value,omitempty"`
+	Value *ServiceConnectTestTrafficHeaderMatchRules `json:"value,omitzero"`
 }
 
 // ServiceConnectTestTrafficRules: The test traffic routing configuration for
@@ -6404,7 +6404,7 @@ type ServiceConnectTestTrafficRules struct {
 	// Required. The HTTP header-based routing rules that determine which
 	// requests should be routed to the new service version during blue/green
 	// deployment testing.
-	Header *ServiceConnectTestTrafficHeaderRules `json:"header,omitempty"`
+	Header *ServiceConnectTestTrafficHeaderRules `json:"header,omitzero"`
 }
 
 // ServiceConnectTlsCertificateAuthority: The certificate root authority that
@@ -6412,97 +6412,97 @@ type ServiceConnectTestTrafficRules struct {
 type ServiceConnectTlsCertificateAuthority struct {
 	// The ARN of the Amazon Web Services Private Certificate Authority
 	// certificate.
-	AwsPcaAuthorityArn *string `json:"awsPcaAuthorityArn,omitempty"`
+	AwsPcaAuthorityArn *string `json:"awsPcaAuthorityArn,omitzero"`
 }
 
 // ServiceConnectTlsConfiguration: The key that encrypts and decrypts your
 // resources for Service Connect TLS.
 type ServiceConnectTlsConfiguration struct {
 	// Required. The signer certificate authority.
-	IssuerCertificateAuthority *ServiceConnectTlsCertificateAuthority `json:"issuerCertificateAuthority,omitempty"`
+	IssuerCertificateAuthority *ServiceConnectTlsCertificateAuthority `json:"issuerCertificateAuthority,omitzero"`
 
 	// The Amazon Web Services Key Management Service key.
-	KmsKey *string `json:"kmsKey,omitempty"`
+	KmsKey *string `json:"kmsKey,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the IAM role that's associated with the
 	// Service Connect TLS.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 }
 
 // ServiceCurrentRevisionSummary: The summary of the current service revision
 // configuration
 type ServiceCurrentRevisionSummary struct {
 	// The ARN of the current service revision.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The number of pending tasks in the current service revision
-	PendingTaskCount *int32 `json:"pendingTaskCount,omitempty"`
+	PendingTaskCount *int32 `json:"pendingTaskCount,omitzero"`
 
 	// The number of requested tasks in the current service revision
-	RequestedTaskCount *int32 `json:"requestedTaskCount,omitempty"`
+	RequestedTaskCount *int32 `json:"requestedTaskCount,omitzero"`
 
 	// The number of running tasks of the current service revision
-	RunningTaskCount *int32 `json:"runningTaskCount,omitempty"`
+	RunningTaskCount *int32 `json:"runningTaskCount,omitzero"`
 }
 
 // ServiceDeployment: Information about the service deployment.
 type ServiceDeployment struct {
 	// The CloudWatch alarms that determine when a service deployment fails.
-	Alarms *ServiceDeploymentAlarms `json:"alarms,omitempty"`
+	Alarms *ServiceDeploymentAlarms `json:"alarms,omitzero"`
 
 	// The ARN of the cluster that hosts the service.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The time the service deployment was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The circuit breaker configuration that determines a service deployment
 	// failed.
-	DeploymentCircuitBreaker *ServiceDeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
+	DeploymentCircuitBreaker *ServiceDeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitzero"`
 
 	// Optional deployment parameters that control how many tasks run during a
 	// deployment and the ordering of stopping and starting tasks.
-	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// The time the service deployment finished.
-	FinishedAt *Time `json:"finishedAt,omitempty"`
+	FinishedAt *Time `json:"finishedAt,omitzero"`
 
 	// The details of the lifecycle hooks for the current service deployment.
-	LifecycleHookDetails []DeploymentLifecycleHookDetail `json:"lifecycleHookDetails,omitempty"`
+	LifecycleHookDetails []DeploymentLifecycleHookDetail `json:"lifecycleHookDetails,omitzero"`
 
 	// The current lifecycle stage of the deployment.
-	LifecycleStage ServiceDeploymentLifecycleStage `json:"lifecycleStage,omitempty"`
+	LifecycleStage ServiceDeploymentLifecycleStage `json:"lifecycleStage,omitzero"`
 
 	// The rollback options the service deployment uses when the deployment
 	// fails.
-	Rollback *Rollback `json:"rollback,omitempty"`
+	Rollback *Rollback `json:"rollback,omitzero"`
 
 	// The ARN of the service for this service deployment.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The ARN of the service deployment.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 
 	// The currently deployed workload configuration.
-	SourceServiceRevisions []ServiceRevisionSummary `json:"sourceServiceRevisions,omitempty"`
+	SourceServiceRevisions []ServiceRevisionSummary `json:"sourceServiceRevisions,omitzero"`
 
 	// The time the service deployment statred.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 
 	// The service deployment state.
-	Status ServiceDeploymentStatus `json:"status,omitempty"`
+	Status ServiceDeploymentStatus `json:"status,omitzero"`
 
 	// Information about why the service deployment is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The time the service deployment stopped.
-	StoppedAt *Time `json:"stoppedAt,omitempty"`
+	StoppedAt *Time `json:"stoppedAt,omitzero"`
 
 	// The workload configuration being deployed.
-	TargetServiceRevision *ServiceRevisionSummary `json:"targetServiceRevision,omitempty"`
+	TargetServiceRevision *ServiceRevisionSummary `json:"targetServiceRevision,omitzero"`
 
 	// The time that the service deployment was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // ServiceDeploymentAlarms: The CloudWatch alarms used to determine a service
@@ -6510,45 +6510,45 @@ type ServiceDeployment struct {
 type ServiceDeploymentAlarms struct {
 	// The name of the CloudWatch alarms that determine when a service
 	// deployment failed.
-	AlarmNames []string `json:"alarmNames,omitempty"`
+	AlarmNames []string `json:"alarmNames,omitzero"`
 
 	// The status of the alarms check.
-	Status ServiceDeploymentRollbackMonitorsStatus `json:"status,omitempty"`
+	Status ServiceDeploymentRollbackMonitorsStatus `json:"status,omitzero"`
 
 	// One or more CloudWatch alarm names that have been triggered during the
 	// service deployment.
-	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitempty"`
+	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitzero"`
 }
 
 // ServiceDeploymentBrief: The service deployment properties that are retured
 // when you call ListServiceDeployments.
 type ServiceDeploymentBrief struct {
 	// The ARN of the cluster that hosts the service.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The time that the service deployment was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The time that the service deployment completed.
-	FinishedAt *Time `json:"finishedAt,omitempty"`
+	FinishedAt *Time `json:"finishedAt,omitzero"`
 
 	// The ARN of the service for this service deployment.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The ARN of the service deployment.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 
 	// The time that the service deployment statred.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 
 	// The status of the service deployment
-	Status ServiceDeploymentStatus `json:"status,omitempty"`
+	Status ServiceDeploymentStatus `json:"status,omitzero"`
 
 	// Information about why the service deployment is in the current status.
-	StatusReason *string `json:"statusReason,omitempty"`
+	StatusReason *string `json:"statusReason,omitzero"`
 
 	// The ARN of the service revision being deplyed.
-	TargetServiceRevisionArn *string `json:"targetServiceRevisionArn,omitempty"`
+	TargetServiceRevisionArn *string `json:"targetServiceRevisionArn,omitzero"`
 }
 
 // ServiceDeploymentCircuitBreaker: Information about the circuit breaker used
@@ -6556,13 +6556,13 @@ type ServiceDeploymentBrief struct {
 type ServiceDeploymentCircuitBreaker struct {
 	// The number of times the circuit breaker detected a service deploymeny
 	// failure.
-	FailureCount *int32 `json:"failureCount,omitempty"`
+	FailureCount *int32 `json:"failureCount,omitzero"`
 
 	// The circuit breaker status.
-	Status ServiceDeploymentRollbackMonitorsStatus `json:"status,omitempty"`
+	Status ServiceDeploymentRollbackMonitorsStatus `json:"status,omitzero"`
 
 	// The threshhold which determines that the service deployment failed.
-	Threshold *int32 `json:"threshold,omitempty"`
+	Threshold *int32 `json:"threshold,omitzero"`
 }
 
 // ServiceDeploymentLifecycleStage is an enum; its known values are the
@@ -6656,13 +6656,13 @@ func (ServiceDeploymentStatus) Values() []ServiceDeploymentStatus {
 // ServiceEvent: The details for an event that's associated with a service.
 type ServiceEvent struct {
 	// The Unix timestamp for the time when the event was triggered.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The ID string for the event.
-	Id *string `json:"id,omitempty"`
+	Id *string `json:"id,omitzero"`
 
 	// The event message.
-	Message *string `json:"message,omitempty"`
+	Message *string `json:"message,omitzero"`
 }
 
 // ServiceField is an enum; its known values are the ServiceField* constants.
@@ -6684,126 +6684,126 @@ func (ServiceField) Values() []ServiceField {
 // volume that Amazon ECS creates and manages on your behalf.
 type ServiceManagedEBSVolumeConfiguration struct {
 	// Indicates whether the volume should be encrypted.
-	Encrypted *bool `json:"encrypted,omitempty"`
+	Encrypted *bool `json:"encrypted,omitzero"`
 
 	// The filesystem type for the volume.
-	FilesystemType TaskFilesystemType `json:"filesystemType,omitempty"`
+	FilesystemType TaskFilesystemType `json:"filesystemType,omitzero"`
 
 	// The number of I/O operations per second (IOPS).
-	Iops *int32 `json:"iops,omitempty"`
+	Iops *int32 `json:"iops,omitzero"`
 
 	// The Amazon Resource Name (ARN) identifier of the Amazon Web Services Key
 	// Management Service key to use for Amazon EBS encryption.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 
 	// Required. The ARN of the IAM role to associate with this volume.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// The size of the volume in GiB.
-	SizeInGiB *int32 `json:"sizeInGiB,omitempty"`
+	SizeInGiB *int32 `json:"sizeInGiB,omitzero"`
 
 	// The snapshot that Amazon ECS uses to create volumes for attachment to
 	// tasks maintained by the service.
-	SnapshotId *string `json:"snapshotId,omitempty"`
+	SnapshotId *string `json:"snapshotId,omitzero"`
 
 	// The tags to apply to the volume.
-	TagSpecifications []EBSTagSpecification `json:"tagSpecifications,omitempty"`
+	TagSpecifications []EBSTagSpecification `json:"tagSpecifications,omitzero"`
 
 	// The throughput to provision for a volume, in MiB/s, with a maximum of
 	// 1,000 MiB/s.
-	Throughput *int32 `json:"throughput,omitempty"`
+	Throughput *int32 `json:"throughput,omitzero"`
 
 	// The rate, in MiB/s, at which data is fetched from a snapshot of an
 	// existing EBS volume to create new volumes for attachment to the tasks
 	// maintained by the service.
-	VolumeInitializationRate *int32 `json:"volumeInitializationRate,omitempty"`
+	VolumeInitializationRate *int32 `json:"volumeInitializationRate,omitzero"`
 
 	// The volume type.
-	VolumeType *string `json:"volumeType,omitempty"`
+	VolumeType *string `json:"volumeType,omitzero"`
 }
 
 // ServiceRegistry: The details for the service registry.
 type ServiceRegistry struct {
 	// The container name value to be used for your service discovery service.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The port value to be used for your service discovery service.
-	ContainerPort *int32 `json:"containerPort,omitempty"`
+	ContainerPort *int32 `json:"containerPort,omitzero"`
 
 	// The port value used if your service discovery service specified an SRV
 	// record.
-	Port *int32 `json:"port,omitempty"`
+	Port *int32 `json:"port,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the service registry.
-	RegistryArn *string `json:"registryArn,omitempty"`
+	RegistryArn *string `json:"registryArn,omitzero"`
 }
 
 // ServiceRevision: Information about the service revision.
 type ServiceRevision struct {
 	// The capacity provider strategy the service revision uses.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// The ARN of the cluster that hosts the service.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The container images the service revision uses.
-	ContainerImages []ContainerImage `json:"containerImages,omitempty"`
+	ContainerImages []ContainerImage `json:"containerImages,omitzero"`
 
 	// The time that the service revision was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The resources created and managed by Amazon ECS when you create an
 	// Express service for Amazon ECS.
-	EcsManagedResources *ECSManagedResources `json:"ecsManagedResources,omitempty"`
+	EcsManagedResources *ECSManagedResources `json:"ecsManagedResources,omitzero"`
 
 	// The amount of ephemeral storage to allocate for the deployment.
-	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitempty"`
+	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitzero"`
 
 	// Indicates whether Runtime Monitoring is turned on.
-	GuardDutyEnabled *bool `json:"guardDutyEnabled,omitempty"`
+	GuardDutyEnabled *bool `json:"guardDutyEnabled,omitzero"`
 
 	// The launch type the service revision uses.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The load balancers the service revision uses.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// The network configuration for a task or service.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The platform family the service revision uses.
-	PlatformFamily *string `json:"platformFamily,omitempty"`
+	PlatformFamily *string `json:"platformFamily,omitzero"`
 
 	// For the Fargate launch type, the platform version the service revision
 	// uses.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// The resolved configuration for the service revision which contains the
 	// actual resources your service revision uses, such as which target groups
 	// serve traffic.
-	ResolvedConfiguration *ResolvedConfiguration `json:"resolvedConfiguration,omitempty"`
+	ResolvedConfiguration *ResolvedConfiguration `json:"resolvedConfiguration,omitzero"`
 
 	// The ARN of the service for the service revision.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The Service Connect configuration of your Amazon ECS service.
-	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitempty"`
+	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitzero"`
 
 	// The service registries (for Service Discovery) the service revision uses.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The ARN of the service revision.
-	ServiceRevisionArn *string `json:"serviceRevisionArn,omitempty"`
+	ServiceRevisionArn *string `json:"serviceRevisionArn,omitzero"`
 
 	// The task definition the service revision uses.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The volumes that are configured at deployment that the service revision
 	// uses.
-	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 
 	// The VPC Lattice configuration for the service revision.
-	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitempty"`
+	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitzero"`
 }
 
 // ServiceRevisionLoadBalancer: The resolved load balancer configuration for a
@@ -6812,34 +6812,34 @@ type ServiceRevisionLoadBalancer struct {
 	// The Amazon Resource Name (ARN) of the production listener rule or
 	// listener that directs traffic to the target group associated with the
 	// service revision.
-	ProductionListenerRule *string `json:"productionListenerRule,omitempty"`
+	ProductionListenerRule *string `json:"productionListenerRule,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the target group associated with the
 	// service revision.
-	TargetGroupArn *string `json:"targetGroupArn,omitempty"`
+	TargetGroupArn *string `json:"targetGroupArn,omitzero"`
 }
 
 // ServiceRevisionSummary: The information about the number of requested,
 // pending, and running tasks for a service revision.
 type ServiceRevisionSummary struct {
 	// The ARN of the service revision.
-	Arn *string `json:"arn,omitempty"`
+	Arn *string `json:"arn,omitzero"`
 
 	// The number of pending tasks for the service revision.
-	PendingTaskCount *int32 `json:"pendingTaskCount,omitempty"`
+	PendingTaskCount *int32 `json:"pendingTaskCount,omitzero"`
 
 	// The percentage of production traffic that is directed to this service
 	// revision.
-	RequestedProductionTrafficWeight *float64 `json:"requestedProductionTrafficWeight,omitempty"`
+	RequestedProductionTrafficWeight *float64 `json:"requestedProductionTrafficWeight,omitzero"`
 
 	// The number of requested tasks for the service revision.
-	RequestedTaskCount *int32 `json:"requestedTaskCount,omitempty"`
+	RequestedTaskCount *int32 `json:"requestedTaskCount,omitzero"`
 
 	// The percentage of test traffic that is directed to this service revision.
-	RequestedTestTrafficWeight *float64 `json:"requestedTestTrafficWeight,omitempty"`
+	RequestedTestTrafficWeight *float64 `json:"requestedTestTrafficWeight,omitzero"`
 
 	// The number of running tasks for the service revision.
-	RunningTaskCount *int32 `json:"runningTaskCount,omitempty"`
+	RunningTaskCount *int32 `json:"runningTaskCount,omitzero"`
 }
 
 // ServiceVolumeConfiguration: The configuration for a volume specified in the
@@ -6847,40 +6847,40 @@ type ServiceRevisionSummary struct {
 type ServiceVolumeConfiguration struct {
 	// The configuration for the Amazon EBS volume that Amazon ECS creates and
 	// manages on your behalf.
-	ManagedEBSVolume *ServiceManagedEBSVolumeConfiguration `json:"managedEBSVolume,omitempty"`
+	ManagedEBSVolume *ServiceManagedEBSVolumeConfiguration `json:"managedEBSVolume,omitzero"`
 
 	// Required. The name of the volume.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 }
 
 // Session: The details for the execute command session.
 type Session struct {
 	// The ID of the execute command session.
-	SessionId *string `json:"sessionId,omitempty"`
+	SessionId *string `json:"sessionId,omitzero"`
 
 	// A URL to the managed agent on the container that the SSM Session Manager
 	// client uses to send commands and receive output from the container.
-	StreamUrl *string `json:"streamUrl,omitempty"`
+	StreamUrl *string `json:"streamUrl,omitzero"`
 
 	// An encrypted token value containing session and caller information.
-	TokenValue *string `json:"tokenValue,omitempty"`
+	TokenValue *string `json:"tokenValue,omitzero"`
 }
 
 // Setting: The current account setting for a resource.
 type Setting struct {
 	// The Amazon ECS resource name.
-	Name SettingName `json:"name,omitempty"`
+	Name SettingName `json:"name,omitzero"`
 
 	// The ARN of the principal.
-	PrincipalArn *string `json:"principalArn,omitempty"`
+	PrincipalArn *string `json:"principalArn,omitzero"`
 
 	// Indicates whether Amazon Web Services manages the account setting, or if
 	// the user manages it.
-	Type SettingType `json:"type,omitempty"`
+	Type SettingType `json:"type,omitzero"`
 
 	// Determines whether the account setting is on or off for the specified
 	// resource.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // SettingName is an enum; its known values are the SettingName* constants.
@@ -6974,76 +6974,76 @@ func (StabilityStatus) Values() []StabilityStatus {
 type StartTaskRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster where to
 	// start your task.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The container instance IDs or full ARN entries for the
 	// container instances where you would like to place your task.
-	ContainerInstances []string `json:"containerInstances,omitempty"`
+	ContainerInstances []string `json:"containerInstances,omitzero"`
 
 	// Specifies whether to use Amazon ECS managed tags for the task.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// Whether or not the execute command functionality is turned on for the
 	// task.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// The name of the task group to associate with the task.
-	Group *string `json:"group,omitempty"`
+	Group *string `json:"group,omitzero"`
 
 	// The VPC subnet and security group configuration for tasks that receive
 	// their own elastic network interface by using the awsvpc networking mode.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// A list of container overrides in JSON format that specify the name of a
 	// container in the specified task definition and the overrides it receives.
-	Overrides *TaskOverride `json:"overrides,omitempty"`
+	Overrides *TaskOverride `json:"overrides,omitzero"`
 
 	// Specifies whether to propagate the tags from the task definition or the
 	// service to the task.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// This parameter is only used by Amazon ECS.
-	ReferenceId *string `json:"referenceId,omitempty"`
+	ReferenceId *string `json:"referenceId,omitzero"`
 
 	// An optional tag specified when a task is started.
-	StartedBy *string `json:"startedBy,omitempty"`
+	StartedBy *string `json:"startedBy,omitzero"`
 
 	// The metadata that you apply to the task to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// Required. The family and revision (family:revision) or full ARN of the
 	// task definition to start.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The details of the volume that was configuredAtLaunch.
-	VolumeConfigurations []TaskVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []TaskVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 }
 
 // StartTaskResponse is the output of the StartTask operation.
 type StartTaskResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// A full description of the tasks that were started.
-	Tasks []Task `json:"tasks,omitempty"`
+	Tasks []Task `json:"tasks,omitzero"`
 }
 
 // StopServiceDeploymentRequest is the input of the StopServiceDeployment
 // operation.
 type StopServiceDeploymentRequest struct {
 	// Required. The ARN of the service deployment that you want to stop.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 
 	// How you want Amazon ECS to stop the service.
-	StopType StopServiceDeploymentStopType `json:"stopType,omitempty"`
+	StopType StopServiceDeploymentStopType `json:"stopType,omitzero"`
 }
 
 // StopServiceDeploymentResponse is the output of the StopServiceDeployment
 // operation.
 type StopServiceDeploymentResponse struct {
 	// The ARN of the stopped service deployment.
-	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitempty"`
+	ServiceDeploymentArn *string `json:"serviceDeploymentArn,omitzero"`
 }
 
 // StopServiceDeploymentStopType is an enum; its known values are the
@@ -7068,144 +7068,144 @@ func (StopServiceDeploymentStopType) Values() []StopServiceDeploymentStopType {
 type StopTaskRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the task to stop.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// An optional message specified when a task is stopped.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// Required. Thefull Amazon Resource Name (ARN) of the task.
-	Task *string `json:"task,omitempty"`
+	Task *string `json:"task,omitzero"`
 }
 
 // StopTaskResponse is the output of the StopTask operation.
 type StopTaskResponse struct {
 	// The task that was stopped.
-	Task *Task `json:"task,omitempty"`
+	Task *Task `json:"task,omitzero"`
 }
 
 // SubmitAttachmentStateChangesRequest is the input of the
 // SubmitAttachmentStateChanges operation.
 type SubmitAttachmentStateChangesRequest struct {
 	// Required. Any attachments associated with the state change request.
-	Attachments []AttachmentStateChange `json:"attachments,omitempty"`
+	Attachments []AttachmentStateChange `json:"attachments,omitzero"`
 
 	// The short name or full ARN of the cluster that hosts the container
 	// instance the attachment belongs to.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 }
 
 // SubmitAttachmentStateChangesResponse is the output of the
 // SubmitAttachmentStateChanges operation.
 type SubmitAttachmentStateChangesResponse struct {
 	// Acknowledgement of the state change.
-	Acknowledgment *string `json:"acknowledgment,omitempty"`
+	Acknowledgment *string `json:"acknowledgment,omitzero"`
 }
 
 // SubmitContainerStateChangeRequest is the input of the
 // SubmitContainerStateChange operation.
 type SubmitContainerStateChangeRequest struct {
 	// The short name or full ARN of the cluster that hosts the container.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The name of the container.
-	ContainerName *string `json:"containerName,omitempty"`
+	ContainerName *string `json:"containerName,omitzero"`
 
 	// The exit code that's returned for the state change request.
-	ExitCode *int32 `json:"exitCode,omitempty"`
+	ExitCode *int32 `json:"exitCode,omitzero"`
 
 	// The network bindings of the container.
-	NetworkBindings []NetworkBinding `json:"networkBindings,omitempty"`
+	NetworkBindings []NetworkBinding `json:"networkBindings,omitzero"`
 
 	// The reason for the state change request.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The ID of the Docker container.
-	RuntimeId *string `json:"runtimeId,omitempty"`
+	RuntimeId *string `json:"runtimeId,omitzero"`
 
 	// The status of the state change request.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The task ID or full Amazon Resource Name (ARN) of the task that hosts the
 	// container.
-	Task *string `json:"task,omitempty"`
+	Task *string `json:"task,omitzero"`
 }
 
 // SubmitContainerStateChangeResponse is the output of the
 // SubmitContainerStateChange operation.
 type SubmitContainerStateChangeResponse struct {
 	// Acknowledgement of the state change.
-	Acknowledgment *string `json:"acknowledgment,omitempty"`
+	Acknowledgment *string `json:"acknowledgment,omitzero"`
 }
 
 // SubmitTaskStateChangeRequest is the input of the SubmitTaskStateChange
 // operation.
 type SubmitTaskStateChangeRequest struct {
 	// Any attachments associated with the state change request.
-	Attachments []AttachmentStateChange `json:"attachments,omitempty"`
+	Attachments []AttachmentStateChange `json:"attachments,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the task.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Any containers that's associated with the state change request.
-	Containers []ContainerStateChange `json:"containers,omitempty"`
+	Containers []ContainerStateChange `json:"containers,omitzero"`
 
 	// The Unix timestamp for the time when the task execution stopped.
-	ExecutionStoppedAt *Time `json:"executionStoppedAt,omitempty"`
+	ExecutionStoppedAt *Time `json:"executionStoppedAt,omitzero"`
 
 	// The details for the managed agent that's associated with the task.
-	ManagedAgents []ManagedAgentStateChange `json:"managedAgents,omitempty"`
+	ManagedAgents []ManagedAgentStateChange `json:"managedAgents,omitzero"`
 
 	// The Unix timestamp for the time when the container image pull started.
-	PullStartedAt *Time `json:"pullStartedAt,omitempty"`
+	PullStartedAt *Time `json:"pullStartedAt,omitzero"`
 
 	// The Unix timestamp for the time when the container image pull completed.
-	PullStoppedAt *Time `json:"pullStoppedAt,omitempty"`
+	PullStoppedAt *Time `json:"pullStoppedAt,omitzero"`
 
 	// The reason for the state change request.
-	Reason *string `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitzero"`
 
 	// The status of the state change request.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The task ID or full ARN of the task in the state change request.
-	Task *string `json:"task,omitempty"`
+	Task *string `json:"task,omitzero"`
 }
 
 // SubmitTaskStateChangeResponse is the output of the SubmitTaskStateChange
 // operation.
 type SubmitTaskStateChangeResponse struct {
 	// Acknowledgement of the state change.
-	Acknowledgment *string `json:"acknowledgment,omitempty"`
+	Acknowledgment *string `json:"acknowledgment,omitzero"`
 }
 
 // SystemControl: A list of namespaced kernel parameters to set in the
 // container.
 type SystemControl struct {
 	// The namespaced kernel parameter to set a value for.
-	Namespace *string `json:"namespace,omitempty"`
+	Namespace *string `json:"namespace,omitzero"`
 
 	// The namespaced kernel parameter to set a value for.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // Tag: The metadata that you apply to a resource to help you categorize and
 // organize them.
 type Tag struct {
 	// One part of a key-value pair that make up a tag.
-	Key *string `json:"key,omitempty"`
+	Key *string `json:"key,omitzero"`
 
 	// The optional part of a key-value pair that make up a tag.
-	Value *string `json:"value,omitempty"`
+	Value *string `json:"value,omitzero"`
 }
 
 // TagResourceRequest is the input of the TagResource operation.
 type TagResourceRequest struct {
 	// Required. The Amazon Resource Name (ARN) of the resource to add tags to.
-	ResourceArn *string `json:"resourceArn,omitempty"`
+	ResourceArn *string `json:"resourceArn,omitzero"`
 
 	// Required. The tags to add to the resource.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 }
 
 // TagResourceResponse is the output of the TagResource operation.
@@ -7230,120 +7230,120 @@ func (TargetType) Values() []TargetType {
 type Task struct {
 	// The Elastic Network Adapter that's associated with the task if the task
 	// uses the awsvpc network mode.
-	Attachments []Attachment `json:"attachments,omitempty"`
+	Attachments []Attachment `json:"attachments,omitzero"`
 
 	// The attributes of the task
-	Attributes []Attribute `json:"attributes,omitempty"`
+	Attributes []Attribute `json:"attributes,omitzero"`
 
 	// The Availability Zone for the task.
-	AvailabilityZone *string `json:"availabilityZone,omitempty"`
+	AvailabilityZone *string `json:"availabilityZone,omitzero"`
 
 	// The capacity provider that's associated with the task.
-	CapacityProviderName *string `json:"capacityProviderName,omitempty"`
+	CapacityProviderName *string `json:"capacityProviderName,omitzero"`
 
 	// The ARN of the cluster that hosts the task.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The connectivity status of a task.
-	Connectivity Connectivity `json:"connectivity,omitempty"`
+	Connectivity Connectivity `json:"connectivity,omitzero"`
 
 	// The Unix timestamp for the time when the task last went into CONNECTED
 	// status.
-	ConnectivityAt *Time `json:"connectivityAt,omitempty"`
+	ConnectivityAt *Time `json:"connectivityAt,omitzero"`
 
 	// The ARN of the container instances that host the task.
-	ContainerInstanceArn *string `json:"containerInstanceArn,omitempty"`
+	ContainerInstanceArn *string `json:"containerInstanceArn,omitzero"`
 
 	// The containers that's associated with the task.
-	Containers []Container `json:"containers,omitempty"`
+	Containers []Container `json:"containers,omitzero"`
 
 	// The number of CPU units used by the task as expressed in a task
 	// definition.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The Unix timestamp for the time when the task was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The desired status of the task.
-	DesiredStatus *string `json:"desiredStatus,omitempty"`
+	DesiredStatus *string `json:"desiredStatus,omitzero"`
 
 	// Determines whether execute command functionality is turned on for this
 	// task.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// The ephemeral storage settings for the task.
-	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitempty"`
+	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitzero"`
 
 	// The Unix timestamp for the time when the task execution stopped.
-	ExecutionStoppedAt *Time `json:"executionStoppedAt,omitempty"`
+	ExecutionStoppedAt *Time `json:"executionStoppedAt,omitzero"`
 
 	// The Fargate ephemeral storage settings for the task.
-	FargateEphemeralStorage *TaskEphemeralStorage `json:"fargateEphemeralStorage,omitempty"`
+	FargateEphemeralStorage *TaskEphemeralStorage `json:"fargateEphemeralStorage,omitzero"`
 
 	// The name of the task group that's associated with the task.
-	Group *string `json:"group,omitempty"`
+	Group *string `json:"group,omitzero"`
 
 	// The health status for the task.
-	HealthStatus HealthStatus `json:"healthStatus,omitempty"`
+	HealthStatus HealthStatus `json:"healthStatus,omitzero"`
 
 	// The Elastic Inference accelerator that's associated with the task.
-	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitempty"`
+	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitzero"`
 
 	// The last known status for the task.
-	LastStatus *string `json:"lastStatus,omitempty"`
+	LastStatus *string `json:"lastStatus,omitzero"`
 
 	// The infrastructure where your task runs on.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// The amount of memory (in MiB) that the task uses as expressed in a task
 	// definition.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// One or more container overrides.
-	Overrides *TaskOverride `json:"overrides,omitempty"`
+	Overrides *TaskOverride `json:"overrides,omitzero"`
 
 	// The operating system that your tasks are running on.
-	PlatformFamily *string `json:"platformFamily,omitempty"`
+	PlatformFamily *string `json:"platformFamily,omitzero"`
 
 	// The platform version where your task runs on.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// The Unix timestamp for the time when the container image pull began.
-	PullStartedAt *Time `json:"pullStartedAt,omitempty"`
+	PullStartedAt *Time `json:"pullStartedAt,omitzero"`
 
 	// The Unix timestamp for the time when the container image pull completed.
-	PullStoppedAt *Time `json:"pullStoppedAt,omitempty"`
+	PullStoppedAt *Time `json:"pullStoppedAt,omitzero"`
 
 	// The Unix timestamp for the time when the task started.
-	StartedAt *Time `json:"startedAt,omitempty"`
+	StartedAt *Time `json:"startedAt,omitzero"`
 
 	// The tag specified when a task is started.
-	StartedBy *string `json:"startedBy,omitempty"`
+	StartedBy *string `json:"startedBy,omitzero"`
 
 	// The stop code indicating why a task was stopped.
-	StopCode TaskStopCode `json:"stopCode,omitempty"`
+	StopCode TaskStopCode `json:"stopCode,omitzero"`
 
 	// The Unix timestamp for the time when the task was stopped.
-	StoppedAt *Time `json:"stoppedAt,omitempty"`
+	StoppedAt *Time `json:"stoppedAt,omitzero"`
 
 	// The reason that the task was stopped.
-	StoppedReason *string `json:"stoppedReason,omitempty"`
+	StoppedReason *string `json:"stoppedReason,omitzero"`
 
 	// The Unix timestamp for the time when the task stops.
-	StoppingAt *Time `json:"stoppingAt,omitempty"`
+	StoppingAt *Time `json:"stoppingAt,omitzero"`
 
 	// The metadata that you apply to the task to help you categorize and
 	// organize the task.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task.
-	TaskArn *string `json:"taskArn,omitempty"`
+	TaskArn *string `json:"taskArn,omitzero"`
 
 	// The ARN of the task definition that creates the task.
-	TaskDefinitionArn *string `json:"taskDefinitionArn,omitempty"`
+	TaskDefinitionArn *string `json:"taskDefinitionArn,omitzero"`
 
 	// The version counter for the task.
-	Version *int64 `json:"version,omitempty"`
+	Version *int64 `json:"version,omitzero"`
 }
 
 // TaskDefinition: The details of a task definition which describes the
@@ -7351,91 +7351,91 @@ type Task struct {
 type TaskDefinition struct {
 	// Amazon ECS validates the task definition parameters with those supported
 	// by the launch type.
-	Compatibilities []Compatibility `json:"compatibilities,omitempty"`
+	Compatibilities []Compatibility `json:"compatibilities,omitzero"`
 
 	// A list of container definitions in JSON format that describe the
 	// different containers that make up your task.
-	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions,omitempty"`
+	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions,omitzero"`
 
 	// The number of cpu units used by the task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The Unix timestamp for the time when the task definition delete was
 	// requested.
-	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitempty"`
+	DeleteRequestedAt *Time `json:"deleteRequestedAt,omitzero"`
 
 	// The Unix timestamp for the time when the task definition was
 	// deregistered.
-	DeregisteredAt *Time `json:"deregisteredAt,omitempty"`
+	DeregisteredAt *Time `json:"deregisteredAt,omitzero"`
 
 	// Enables fault injection and allows for fault injection requests to be
 	// accepted from the task's containers.
-	EnableFaultInjection *bool `json:"enableFaultInjection,omitempty"`
+	EnableFaultInjection *bool `json:"enableFaultInjection,omitzero"`
 
 	// The ephemeral storage settings to use for tasks run with the task
 	// definition.
-	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitempty"`
+	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role that grants the
 	// Amazon ECS container agent permission to make Amazon Web Services API
 	// calls on your behalf.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The name of a family that this task definition is registered to.
-	Family *string `json:"family,omitempty"`
+	Family *string `json:"family,omitzero"`
 
 	// The Elastic Inference accelerator that's associated with the task.
-	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitempty"`
+	InferenceAccelerators []InferenceAccelerator `json:"inferenceAccelerators,omitzero"`
 
 	// The IPC resource namespace to use for the containers in the task.
-	IpcMode IpcMode `json:"ipcMode,omitempty"`
+	IpcMode IpcMode `json:"ipcMode,omitzero"`
 
 	// The amount (in MiB) of memory used by the task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The Docker networking mode to use for the containers in the task.
-	NetworkMode NetworkMode `json:"networkMode,omitempty"`
+	NetworkMode NetworkMode `json:"networkMode,omitzero"`
 
 	// The process namespace to use for the containers in the task.
-	PidMode PidMode `json:"pidMode,omitempty"`
+	PidMode PidMode `json:"pidMode,omitzero"`
 
 	// An array of placement constraint objects to use for tasks.
-	PlacementConstraints []TaskDefinitionPlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []TaskDefinitionPlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The configuration details for the App Mesh proxy.
-	ProxyConfiguration *ProxyConfiguration `json:"proxyConfiguration,omitempty"`
+	ProxyConfiguration *ProxyConfiguration `json:"proxyConfiguration,omitzero"`
 
 	// The Unix timestamp for the time when the task definition was registered.
-	RegisteredAt *Time `json:"registeredAt,omitempty"`
+	RegisteredAt *Time `json:"registeredAt,omitzero"`
 
 	// The principal that registered the task definition.
-	RegisteredBy *string `json:"registeredBy,omitempty"`
+	RegisteredBy *string `json:"registeredBy,omitzero"`
 
 	// The container instance attributes required by your task.
-	RequiresAttributes []Attribute `json:"requiresAttributes,omitempty"`
+	RequiresAttributes []Attribute `json:"requiresAttributes,omitzero"`
 
 	// The task launch types the task definition was validated against.
-	RequiresCompatibilities []Compatibility `json:"requiresCompatibilities,omitempty"`
+	RequiresCompatibilities []Compatibility `json:"requiresCompatibilities,omitzero"`
 
 	// The revision of the task in a particular family.
-	Revision *int32 `json:"revision,omitempty"`
+	Revision *int32 `json:"revision,omitzero"`
 
 	// The operating system that your task definitions are running on.
-	RuntimePlatform *RuntimePlatform `json:"runtimePlatform,omitempty"`
+	RuntimePlatform *RuntimePlatform `json:"runtimePlatform,omitzero"`
 
 	// The status of the task definition.
-	Status TaskDefinitionStatus `json:"status,omitempty"`
+	Status TaskDefinitionStatus `json:"status,omitzero"`
 
 	// The full Amazon Resource Name (ARN) of the task definition.
-	TaskDefinitionArn *string `json:"taskDefinitionArn,omitempty"`
+	TaskDefinitionArn *string `json:"taskDefinitionArn,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the Identity and
 	// Access Management role that grants containers in the task permission to
 	// call Amazon Web Services APIs on your behalf.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 
 	// The list of data volume definitions for the task.
-	Volumes []Volume `json:"volumes,omitempty"`
+	Volumes []Volume `json:"volumes,omitzero"`
 }
 
 // TaskDefinitionFamilyStatus is an enum; its known values are the
@@ -7478,10 +7478,10 @@ func (TaskDefinitionField) Values() []TaskDefinitionField {
 // task definition.
 type TaskDefinitionPlacementConstraint struct {
 	// A cluster query language expression to apply to the constraint.
-	Expression *string `json:"expression,omitempty"`
+	Expression *string `json:"expression,omitzero"`
 
 	// The type of constraint.
-	Type TaskDefinitionPlacementConstraintType `json:"type,omitempty"`
+	Type TaskDefinitionPlacementConstraintType `json:"type,omitzero"`
 }
 
 // TaskDefinitionPlacementConstraintType is an enum; its known values are the
@@ -7525,10 +7525,10 @@ func (TaskDefinitionStatus) Values() []TaskDefinitionStatus {
 type TaskEphemeralStorage struct {
 	// Specify an Key Management Service key ID to encrypt the ephemeral storage
 	// for the task.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 
 	// The total amount, in GiB, of the ephemeral storage to set for the task.
-	SizeInGiB *int32 `json:"sizeInGiB,omitempty"`
+	SizeInGiB *int32 `json:"sizeInGiB,omitzero"`
 }
 
 // TaskField is an enum; its known values are the TaskField* constants.
@@ -7572,44 +7572,44 @@ func (TaskFilesystemType) Values() []TaskFilesystemType {
 // volume that Amazon ECS creates and manages on your behalf.
 type TaskManagedEBSVolumeConfiguration struct {
 	// Indicates whether the volume should be encrypted.
-	Encrypted *bool `json:"encrypted,omitempty"`
+	Encrypted *bool `json:"encrypted,omitzero"`
 
 	// The Linux filesystem type for the volume.
-	FilesystemType TaskFilesystemType `json:"filesystemType,omitempty"`
+	FilesystemType TaskFilesystemType `json:"filesystemType,omitzero"`
 
 	// The number of I/O operations per second (IOPS).
-	Iops *int32 `json:"iops,omitempty"`
+	Iops *int32 `json:"iops,omitzero"`
 
 	// The Amazon Resource Name (ARN) identifier of the Amazon Web Services Key
 	// Management Service key to use for Amazon EBS encryption.
-	KmsKeyId *string `json:"kmsKeyId,omitempty"`
+	KmsKeyId *string `json:"kmsKeyId,omitzero"`
 
 	// Required. The ARN of the IAM role to associate with this volume.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// The size of the volume in GiB.
-	SizeInGiB *int32 `json:"sizeInGiB,omitempty"`
+	SizeInGiB *int32 `json:"sizeInGiB,omitzero"`
 
 	// The snapshot that Amazon ECS uses to create the volume.
-	SnapshotId *string `json:"snapshotId,omitempty"`
+	SnapshotId *string `json:"snapshotId,omitzero"`
 
 	// The tags to apply to the volume.
-	TagSpecifications []EBSTagSpecification `json:"tagSpecifications,omitempty"`
+	TagSpecifications []EBSTagSpecification `json:"tagSpecifications,omitzero"`
 
 	// The termination policy for the volume when the task exits.
-	TerminationPolicy *TaskManagedEBSVolumeTerminationPolicy `json:"terminationPolicy,omitempty"`
+	TerminationPolicy *TaskManagedEBSVolumeTerminationPolicy `json:"terminationPolicy,omitzero"`
 
 	// The throughput to provision for a volume, in MiB/s, with a maximum of
 	// 1,000 MiB/s.
-	Throughput *int32 `json:"throughput,omitempty"`
+	Throughput *int32 `json:"throughput,omitzero"`
 
 	// The rate, in MiB/s, at which data is fetched from a snapshot of an
 	// existing Amazon EBS volume to create a new volume for attachment to the
 	// task.
-	VolumeInitializationRate *int32 `json:"volumeInitializationRate,omitempty"`
+	VolumeInitializationRate *int32 `json:"volumeInitializationRate,omitzero"`
 
 	// The volume type.
-	VolumeType *string `json:"volumeType,omitempty"`
+	VolumeType *string `json:"volumeType,omitzero"`
 }
 
 // TaskManagedEBSVolumeTerminationPolicy: The termination policy for the Amazon
@@ -7617,119 +7617,119 @@ type TaskManagedEBSVolumeConfiguration struct {
 type TaskManagedEBSVolumeTerminationPolicy struct {
 	// Required. Indicates whether the volume should be deleted on when the task
 	// stops.
-	DeleteOnTermination *bool `json:"deleteOnTermination,omitempty"`
+	DeleteOnTermination *bool `json:"deleteOnTermination,omitzero"`
 }
 
 // TaskOverride: The overrides that are associated with a task.
 type TaskOverride struct {
 	// One or more container overrides that are sent to a task.
-	ContainerOverrides []ContainerOverride `json:"containerOverrides,omitempty"`
+	ContainerOverrides []ContainerOverride `json:"containerOverrides,omitzero"`
 
 	// The CPU override for the task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The ephemeral storage setting override for the task.
-	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitempty"`
+	EphemeralStorage *EphemeralStorage `json:"ephemeralStorage,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role override for
 	// the task.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The Elastic Inference accelerator override for the task.
-	InferenceAcceleratorOverrides []InferenceAcceleratorOverride `json:"inferenceAcceleratorOverrides,omitempty"`
+	InferenceAcceleratorOverrides []InferenceAcceleratorOverride `json:"inferenceAcceleratorOverrides,omitzero"`
 
 	// The memory override for the task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the role that containers in this task
 	// can assume.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 }
 
 // TaskSet: Information about a set of Amazon ECS tasks in either an CodeDeploy
 // or an EXTERNAL deployment.
 type TaskSet struct {
 	// The capacity provider strategy that are associated with the task set.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the cluster that the service that hosts
 	// the task set exists in.
-	ClusterArn *string `json:"clusterArn,omitempty"`
+	ClusterArn *string `json:"clusterArn,omitzero"`
 
 	// The computed desired count for the task set.
-	ComputedDesiredCount *int32 `json:"computedDesiredCount,omitempty"`
+	ComputedDesiredCount *int32 `json:"computedDesiredCount,omitzero"`
 
 	// The Unix timestamp for the time when the task set was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The external ID associated with the task set.
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId *string `json:"externalId,omitzero"`
 
 	// The Fargate ephemeral storage settings for the task set.
-	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitempty"`
+	FargateEphemeralStorage *DeploymentEphemeralStorage `json:"fargateEphemeralStorage,omitzero"`
 
 	// The ID of the task set.
-	Id *string `json:"id,omitempty"`
+	Id *string `json:"id,omitzero"`
 
 	// The launch type the tasks in the task set are using.
-	LaunchType LaunchType `json:"launchType,omitempty"`
+	LaunchType LaunchType `json:"launchType,omitzero"`
 
 	// Details on a load balancer that are used with a task set.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// The network configuration for the task set.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The number of tasks in the task set that are in the PENDING status during
 	// a deployment.
-	PendingCount *int32 `json:"pendingCount,omitempty"`
+	PendingCount *int32 `json:"pendingCount,omitzero"`
 
 	// The operating system that your tasks in the set are running on.
-	PlatformFamily *string `json:"platformFamily,omitempty"`
+	PlatformFamily *string `json:"platformFamily,omitzero"`
 
 	// The Fargate platform version where the tasks in the task set are running.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// The number of tasks in the task set that are in the RUNNING status during
 	// a deployment.
-	RunningCount *int32 `json:"runningCount,omitempty"`
+	RunningCount *int32 `json:"runningCount,omitzero"`
 
 	// A floating-point percentage of your desired number of tasks to place and
 	// keep running in the task set.
-	Scale *Scale `json:"scale,omitempty"`
+	Scale *Scale `json:"scale,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the service the task set exists in.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The details for the service discovery registries to assign to this task
 	// set.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The stability status.
-	StabilityStatus StabilityStatus `json:"stabilityStatus,omitempty"`
+	StabilityStatus StabilityStatus `json:"stabilityStatus,omitzero"`
 
 	// The Unix timestamp for the time when the task set stability status was
 	// retrieved.
-	StabilityStatusAt *Time `json:"stabilityStatusAt,omitempty"`
+	StabilityStatusAt *Time `json:"stabilityStatusAt,omitzero"`
 
 	// The tag specified when a task set is started.
-	StartedBy *string `json:"startedBy,omitempty"`
+	StartedBy *string `json:"startedBy,omitzero"`
 
 	// The status of the task set.
-	Status *string `json:"status,omitempty"`
+	Status *string `json:"status,omitzero"`
 
 	// The metadata that you apply to the task set to help you categorize and
 	// organize them.
-	Tags []Tag `json:"tags,omitempty"`
+	Tags []Tag `json:"tags,omitzero"`
 
 	// The task definition that the task set is using.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task set.
-	TaskSetArn *string `json:"taskSetArn,omitempty"`
+	TaskSetArn *string `json:"taskSetArn,omitzero"`
 
 	// The Unix timestamp for the time when the task set was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // TaskSetField is an enum; its known values are the TaskSetField* constants.
@@ -7777,43 +7777,43 @@ func (TaskStopCode) Values() []TaskStopCode {
 type TaskVolumeConfiguration struct {
 	// The configuration for the Amazon EBS volume that Amazon ECS creates and
 	// manages on your behalf.
-	ManagedEBSVolume *TaskManagedEBSVolumeConfiguration `json:"managedEBSVolume,omitempty"`
+	ManagedEBSVolume *TaskManagedEBSVolumeConfiguration `json:"managedEBSVolume,omitzero"`
 
 	// Required. The name of the volume.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 }
 
 // TimeoutConfiguration: An object that represents the timeout configurations
 // for Service Connect.
 type TimeoutConfiguration struct {
 	// The amount of time in seconds a connection will stay active while idle.
-	IdleTimeoutSeconds *int32 `json:"idleTimeoutSeconds,omitempty"`
+	IdleTimeoutSeconds *int32 `json:"idleTimeoutSeconds,omitzero"`
 
 	// The amount of time waiting for the upstream to respond with a complete
 	// response per request.
-	PerRequestTimeoutSeconds *int32 `json:"perRequestTimeoutSeconds,omitempty"`
+	PerRequestTimeoutSeconds *int32 `json:"perRequestTimeoutSeconds,omitzero"`
 }
 
 // Tmpfs: The container path, mount options, and size of the tmpfs mount.
 type Tmpfs struct {
 	// Required. The absolute file path where the tmpfs volume is to be mounted.
-	ContainerPath *string `json:"containerPath,omitempty"`
+	ContainerPath *string `json:"containerPath,omitzero"`
 
 	// The list of tmpfs volume mount options.
-	MountOptions []string `json:"mountOptions,omitempty"`
+	MountOptions []string `json:"mountOptions,omitzero"`
 
 	// Required. The maximum size (in MiB) of the tmpfs volume.
-	Size *int32 `json:"size,omitempty"`
+	Size *int32 `json:"size,omitzero"`
 }
 
 // TotalLocalStorageGBRequest: The minimum and maximum total local storage in
 // gigabytes (GB) for instance types with local storage.
 type TotalLocalStorageGBRequest struct {
 	// The maximum total local storage in GB.
-	Max *float64 `json:"max,omitempty"`
+	Max *float64 `json:"max,omitzero"`
 
 	// The minimum total local storage in GB.
-	Min *float64 `json:"min,omitempty"`
+	Min *float64 `json:"min,omitzero"`
 }
 
 // TransportProtocol is an enum; its known values are the TransportProtocol*
@@ -7837,13 +7837,13 @@ func (TransportProtocol) Values() []TransportProtocol {
 // Ulimit: The ulimit settings to pass to the container.
 type Ulimit struct {
 	// Required. The hard limit for the ulimit type.
-	HardLimit *int32 `json:"hardLimit,omitempty"`
+	HardLimit *int32 `json:"hardLimit,omitzero"`
 
 	// Required. The type of the ulimit.
-	Name UlimitName `json:"name,omitempty"`
+	Name UlimitName `json:"name,omitzero"`
 
 	// Required. The soft limit for the ulimit type.
-	SoftLimit *int32 `json:"softLimit,omitempty"`
+	SoftLimit *int32 `json:"softLimit,omitzero"`
 }
 
 // UlimitName is an enum; its known values are the UlimitName* constants.
@@ -7893,10 +7893,10 @@ func (UlimitName) Values() []UlimitName {
 type UntagResourceRequest struct {
 	// Required. The Amazon Resource Name (ARN) of the resource to delete tags
 	// from.
-	ResourceArn *string `json:"resourceArn,omitempty"`
+	ResourceArn *string `json:"resourceArn,omitzero"`
 
 	// Required. The keys of the tags to be removed.
-	TagKeys []string `json:"tagKeys,omitempty"`
+	TagKeys []string `json:"tagKeys,omitzero"`
 }
 
 // UntagResourceResponse is the output of the UntagResource operation.
@@ -7907,61 +7907,61 @@ type UntagResourceResponse struct{}
 type UpdateCapacityProviderRequest struct {
 	// An object that represent the parameters to update for the Auto Scaling
 	// group capacity provider.
-	AutoScalingGroupProvider *AutoScalingGroupProviderUpdate `json:"autoScalingGroupProvider,omitempty"`
+	AutoScalingGroupProvider *AutoScalingGroupProviderUpdate `json:"autoScalingGroupProvider,omitzero"`
 
 	// The name of the cluster that contains the capacity provider to update.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The updated configuration for the Amazon ECS Managed Instances provider.
-	ManagedInstancesProvider *UpdateManagedInstancesProviderConfiguration `json:"managedInstancesProvider,omitempty"`
+	ManagedInstancesProvider *UpdateManagedInstancesProviderConfiguration `json:"managedInstancesProvider,omitzero"`
 
 	// Required. The name of the capacity provider to update.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 }
 
 // UpdateCapacityProviderResponse is the output of the UpdateCapacityProvider
 // operation.
 type UpdateCapacityProviderResponse struct {
 	// Details about the capacity provider.
-	CapacityProvider *CapacityProvider `json:"capacityProvider,omitempty"`
+	CapacityProvider *CapacityProvider `json:"capacityProvider,omitzero"`
 }
 
 // UpdateClusterRequest is the input of the UpdateCluster operation.
 type UpdateClusterRequest struct {
 	// Required. The name of the cluster to modify the settings for.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The execute command configuration for the cluster.
-	Configuration *ClusterConfiguration `json:"configuration,omitempty"`
+	Configuration *ClusterConfiguration `json:"configuration,omitzero"`
 
 	// Use this parameter to set a default Service Connect namespace.
-	ServiceConnectDefaults *ClusterServiceConnectDefaultsRequest `json:"serviceConnectDefaults,omitempty"`
+	ServiceConnectDefaults *ClusterServiceConnectDefaultsRequest `json:"serviceConnectDefaults,omitzero"`
 
 	// The cluster settings for your cluster.
-	Settings []ClusterSetting `json:"settings,omitempty"`
+	Settings []ClusterSetting `json:"settings,omitzero"`
 }
 
 // UpdateClusterResponse is the output of the UpdateCluster operation.
 type UpdateClusterResponse struct {
 	// Details about the cluster.
-	Cluster *Cluster `json:"cluster,omitempty"`
+	Cluster *Cluster `json:"cluster,omitzero"`
 }
 
 // UpdateClusterSettingsRequest is the input of the UpdateClusterSettings
 // operation.
 type UpdateClusterSettingsRequest struct {
 	// Required. The name of the cluster to modify the settings for.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The setting to use by default for a cluster.
-	Settings []ClusterSetting `json:"settings,omitempty"`
+	Settings []ClusterSetting `json:"settings,omitzero"`
 }
 
 // UpdateClusterSettingsResponse is the output of the UpdateClusterSettings
 // operation.
 type UpdateClusterSettingsResponse struct {
 	// Details about the cluster
-	Cluster *Cluster `json:"cluster,omitempty"`
+	Cluster *Cluster `json:"cluster,omitzero"`
 }
 
 // UpdateContainerAgentRequest is the input of the UpdateContainerAgent
@@ -7969,18 +7969,18 @@ type UpdateClusterSettingsResponse struct {
 type UpdateContainerAgentRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// your container instance is running on.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The container instance ID or full ARN entries for the container
 	// instance where you would like to update the Amazon ECS container agent.
-	ContainerInstance *string `json:"containerInstance,omitempty"`
+	ContainerInstance *string `json:"containerInstance,omitzero"`
 }
 
 // UpdateContainerAgentResponse is the output of the UpdateContainerAgent
 // operation.
 type UpdateContainerAgentResponse struct {
 	// The container instance that the container agent was updated for.
-	ContainerInstance *ContainerInstance `json:"containerInstance,omitempty"`
+	ContainerInstance *ContainerInstance `json:"containerInstance,omitzero"`
 }
 
 // UpdateContainerInstancesStateRequest is the input of the
@@ -7988,108 +7988,108 @@ type UpdateContainerAgentResponse struct {
 type UpdateContainerInstancesStateRequest struct {
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// hosts the container instance to update.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. A list of up to 10 container instance IDs or full ARN entries.
-	ContainerInstances []string `json:"containerInstances,omitempty"`
+	ContainerInstances []string `json:"containerInstances,omitzero"`
 
 	// Required. The container instance state to update the container instance
 	// with.
-	Status ContainerInstanceStatus `json:"status,omitempty"`
+	Status ContainerInstanceStatus `json:"status,omitzero"`
 }
 
 // UpdateContainerInstancesStateResponse is the output of the
 // UpdateContainerInstancesState operation.
 type UpdateContainerInstancesStateResponse struct {
 	// The list of container instances.
-	ContainerInstances []ContainerInstance `json:"containerInstances,omitempty"`
+	ContainerInstances []ContainerInstance `json:"containerInstances,omitzero"`
 
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 }
 
 // UpdateDaemonRequest is the input of the UpdateDaemon operation.
 type UpdateDaemonRequest struct {
 	// Required. The Amazon Resource Names (ARNs) of the capacity providers to
 	// associate with the daemon.
-	CapacityProviderArns []string `json:"capacityProviderArns,omitempty"`
+	CapacityProviderArns []string `json:"capacityProviderArns,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the daemon to update.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the daemon task definition to
 	// use for the updated daemon.
-	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitempty"`
+	DaemonTaskDefinitionArn *string `json:"daemonTaskDefinitionArn,omitzero"`
 
 	// Optional deployment parameters that control how the daemon rolls out
 	// updates, including the drain percentage, alarm-based rollback, and bake
 	// time.
-	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DaemonDeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// Specifies whether to turn on Amazon ECS managed tags for the tasks in the
 	// daemon.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// If true, the execute command functionality is turned on for all tasks in
 	// the daemon.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// Specifies whether to propagate the tags from the daemon to the daemon
 	// tasks.
-	PropagateTags DaemonPropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags DaemonPropagateTags `json:"propagateTags,omitzero"`
 }
 
 // UpdateDaemonResponse is the output of the UpdateDaemon operation.
 type UpdateDaemonResponse struct {
 	// The Unix timestamp for the time when the daemon was created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon.
-	DaemonArn *string `json:"daemonArn,omitempty"`
+	DaemonArn *string `json:"daemonArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the daemon deployment that was
 	// triggered by the update.
-	DeploymentArn *string `json:"deploymentArn,omitempty"`
+	DeploymentArn *string `json:"deploymentArn,omitzero"`
 
 	// The status of the daemon.
-	Status DaemonStatus `json:"status,omitempty"`
+	Status DaemonStatus `json:"status,omitzero"`
 
 	// The Unix timestamp for the time when the daemon was last updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // UpdateExpressGatewayServiceRequest is the input of the
 // UpdateExpressGatewayService operation.
 type UpdateExpressGatewayServiceRequest struct {
 	// The number of CPU units used by the task.
-	Cpu *string `json:"cpu,omitempty"`
+	Cpu *string `json:"cpu,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the task execution role for the Express
 	// service.
-	ExecutionRoleArn *string `json:"executionRoleArn,omitempty"`
+	ExecutionRoleArn *string `json:"executionRoleArn,omitzero"`
 
 	// The path on the container for Application Load Balancer health checks.
-	HealthCheckPath *string `json:"healthCheckPath,omitempty"`
+	HealthCheckPath *string `json:"healthCheckPath,omitzero"`
 
 	// The amount of memory (in MiB) used by the task.
-	Memory *string `json:"memory,omitempty"`
+	Memory *string `json:"memory,omitzero"`
 
 	// The network configuration for the Express service tasks.
-	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *ExpressGatewayServiceNetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// The primary container configuration for the Express service.
-	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitempty"`
+	PrimaryContainer *ExpressGatewayContainer `json:"primaryContainer,omitzero"`
 
 	// The auto-scaling configuration for the Express service.
-	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitempty"`
+	ScalingTarget *ExpressGatewayScalingTarget `json:"scalingTarget,omitzero"`
 
 	// Required. The Amazon Resource Name (ARN) of the Express service to
 	// update.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The Amazon Resource Name (ARN) of the IAM role for containers in this
 	// task.
-	TaskRoleArn *string `json:"taskRoleArn,omitempty"`
+	TaskRoleArn *string `json:"taskRoleArn,omitzero"`
 }
 
 // UpdateExpressGatewayServiceResponse is the output of the
@@ -8097,7 +8097,7 @@ type UpdateExpressGatewayServiceRequest struct {
 type UpdateExpressGatewayServiceResponse struct {
 	// The full description of your express gateway service following the update
 	// call.
-	Service *UpdatedExpressGatewayService `json:"service,omitempty"`
+	Service *UpdatedExpressGatewayService `json:"service,omitzero"`
 }
 
 // UpdateManagedInstancesProviderConfiguration: The updated configuration for a
@@ -8105,20 +8105,20 @@ type UpdateExpressGatewayServiceResponse struct {
 type UpdateManagedInstancesProviderConfiguration struct {
 	// The updated auto repair configuration for the Amazon ECS Managed
 	// Instances capacity provider.
-	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitempty"`
+	AutoRepairConfiguration *AutoRepairConfiguration `json:"autoRepairConfiguration,omitzero"`
 
 	// The updated infrastructure optimization configuration.
-	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitempty"`
+	InfrastructureOptimization *InfrastructureOptimization `json:"infrastructureOptimization,omitzero"`
 
 	// Required. The updated Amazon Resource Name (ARN) of the infrastructure
 	// role.
-	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitempty"`
+	InfrastructureRoleArn *string `json:"infrastructureRoleArn,omitzero"`
 
 	// Required. The updated launch template configuration.
-	InstanceLaunchTemplate *InstanceLaunchTemplateUpdate `json:"instanceLaunchTemplate,omitempty"`
+	InstanceLaunchTemplate *InstanceLaunchTemplateUpdate `json:"instanceLaunchTemplate,omitzero"`
 
 	// The updated tag propagation setting.
-	PropagateTags PropagateMITags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateMITags `json:"propagateTags,omitzero"`
 }
 
 // UpdateServicePrimaryTaskSetRequest is the input of the
@@ -8126,111 +8126,111 @@ type UpdateManagedInstancesProviderConfiguration struct {
 type UpdateServicePrimaryTaskSetRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task set exists in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the task
 	// set to set as the primary task set in the deployment.
-	PrimaryTaskSet *string `json:"primaryTaskSet,omitempty"`
+	PrimaryTaskSet *string `json:"primaryTaskSet,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// service that the task set exists in.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 }
 
 // UpdateServicePrimaryTaskSetResponse is the output of the
 // UpdateServicePrimaryTaskSet operation.
 type UpdateServicePrimaryTaskSetResponse struct {
 	// The details about the task set.
-	TaskSet *TaskSet `json:"taskSet,omitempty"`
+	TaskSet *TaskSet `json:"taskSet,omitzero"`
 }
 
 // UpdateServiceRequest is the input of the UpdateService operation.
 type UpdateServiceRequest struct {
 	// Indicates whether to use Availability Zone rebalancing for the service.
-	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitempty"`
+	AvailabilityZoneRebalancing AvailabilityZoneRebalancing `json:"availabilityZoneRebalancing,omitzero"`
 
 	// The details of a capacity provider strategy.
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitzero"`
 
 	// The short name or full Amazon Resource Name (ARN) of the cluster that
 	// your service runs on.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Optional deployment parameters that control how many tasks run during the
 	// deployment and the ordering of stopping and starting tasks.
-	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitempty"`
+	DeploymentConfiguration *DeploymentConfiguration `json:"deploymentConfiguration,omitzero"`
 
 	// The deployment controller to use for the service.
-	DeploymentController *DeploymentController `json:"deploymentController,omitempty"`
+	DeploymentController *DeploymentController `json:"deploymentController,omitzero"`
 
 	// The number of instantiations of the task to place and keep running in
 	// your service.
-	DesiredCount *int32 `json:"desiredCount,omitempty"`
+	DesiredCount *int32 `json:"desiredCount,omitzero"`
 
 	// Determines whether to turn on Amazon ECS managed tags for the tasks in
 	// the service.
-	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitempty"`
+	EnableECSManagedTags *bool `json:"enableECSManagedTags,omitzero"`
 
 	// If true, this enables execute command functionality on all task
 	// containers.
-	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitempty"`
+	EnableExecuteCommand *bool `json:"enableExecuteCommand,omitzero"`
 
 	// Determines whether to force a new deployment of the service.
-	ForceNewDeployment *bool `json:"forceNewDeployment,omitempty"`
+	ForceNewDeployment *bool `json:"forceNewDeployment,omitzero"`
 
 	// The period of time, in seconds, that the Amazon ECS service scheduler
 	// ignores unhealthy Elastic Load Balancing, VPC Lattice, and container
 	// health checks after a task has first started.
-	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitempty"`
+	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitzero"`
 
 	// You must have a service-linked role when you update this property A list
 	// of Elastic Load Balancing load balancer objects.
-	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitzero"`
 
 	// An object representing the network configuration for the service.
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitzero"`
 
 	// An array of task placement constraint objects to update the service to
 	// use.
-	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitzero"`
 
 	// The task placement strategy objects to update the service to use.
-	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitempty"`
+	PlacementStrategy []PlacementStrategy `json:"placementStrategy,omitzero"`
 
 	// The platform version that your tasks in the service run on.
-	PlatformVersion *string `json:"platformVersion,omitempty"`
+	PlatformVersion *string `json:"platformVersion,omitzero"`
 
 	// Determines whether to propagate the tags from the task definition or the
 	// service to the task.
-	PropagateTags PropagateTags `json:"propagateTags,omitempty"`
+	PropagateTags PropagateTags `json:"propagateTags,omitzero"`
 
 	// Required. The name of the service to update.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// The configuration for this service to discover and connect to services,
 	// and be discovered by, and connected from, other services within a
 	// namespace.
-	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitempty"`
+	ServiceConnectConfiguration *ServiceConnectConfiguration `json:"serviceConnectConfiguration,omitzero"`
 
 	// You must have a service-linked role when you update this property.
-	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitzero"`
 
 	// The family and revision (family:revision) or full ARN of the task
 	// definition to run in your service.
-	TaskDefinition *string `json:"taskDefinition,omitempty"`
+	TaskDefinition *string `json:"taskDefinition,omitzero"`
 
 	// The details of the volume that was configuredAtLaunch.
-	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitempty"`
+	VolumeConfigurations []ServiceVolumeConfiguration `json:"volumeConfigurations,omitzero"`
 
 	// An object representing the VPC Lattice configuration for the service
 	// being updated.
-	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitempty"`
+	VpcLatticeConfigurations []VpcLatticeConfiguration `json:"vpcLatticeConfigurations,omitzero"`
 }
 
 // UpdateServiceResponse is the output of the UpdateService operation.
 type UpdateServiceResponse struct {
 	// The full description of your service following the update call.
-	Service *Service `json:"service,omitempty"`
+	Service *Service `json:"service,omitzero"`
 }
 
 // UpdateTaskProtectionRequest is the input of the UpdateTaskProtection
@@ -8238,91 +8238,91 @@ type UpdateServiceResponse struct {
 type UpdateTaskProtectionRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task sets exist in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// If you set protectionEnabled to true, you can specify the duration for
 	// task protection in minutes.
-	ExpiresInMinutes *int32 `json:"expiresInMinutes,omitempty"`
+	ExpiresInMinutes *int32 `json:"expiresInMinutes,omitzero"`
 
 	// Required. Specify true to mark a task for protection and false to unset
 	// protection, making it eligible for termination.
-	ProtectionEnabled *bool `json:"protectionEnabled,omitempty"`
+	ProtectionEnabled *bool `json:"protectionEnabled,omitzero"`
 
 	// Required. A list of up to 10 task IDs or full ARN entries.
-	Tasks []string `json:"tasks,omitempty"`
+	Tasks []string `json:"tasks,omitzero"`
 }
 
 // UpdateTaskProtectionResponse is the output of the UpdateTaskProtection
 // operation.
 type UpdateTaskProtectionResponse struct {
 	// Any failures associated with the call.
-	Failures []Failure `json:"failures,omitempty"`
+	Failures []Failure `json:"failures,omitzero"`
 
 	// A list of tasks with the following information.
-	ProtectedTasks []ProtectedTask `json:"protectedTasks,omitempty"`
+	ProtectedTasks []ProtectedTask `json:"protectedTasks,omitzero"`
 }
 
 // UpdateTaskSetRequest is the input of the UpdateTaskSet operation.
 type UpdateTaskSetRequest struct {
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// cluster that hosts the service that the task set is found in.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// Required. A floating-point percentage of the desired number of tasks to
 	// place and keep running in the task set.
-	Scale *Scale `json:"scale,omitempty"`
+	Scale *Scale `json:"scale,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the
 	// service that the task set is found in.
-	Service *string `json:"service,omitempty"`
+	Service *string `json:"service,omitzero"`
 
 	// Required. The short name or full Amazon Resource Name (ARN) of the task
 	// set to update.
-	TaskSet *string `json:"taskSet,omitempty"`
+	TaskSet *string `json:"taskSet,omitzero"`
 }
 
 // UpdateTaskSetResponse is the output of the UpdateTaskSet operation.
 type UpdateTaskSetResponse struct {
 	// Details about the task set.
-	TaskSet *TaskSet `json:"taskSet,omitempty"`
+	TaskSet *TaskSet `json:"taskSet,omitzero"`
 }
 
 // UpdatedExpressGatewayService: An object that describes an Express service to
 // be updated.
 type UpdatedExpressGatewayService struct {
 	// The cluster associated with the Express service that is being updated.
-	Cluster *string `json:"cluster,omitempty"`
+	Cluster *string `json:"cluster,omitzero"`
 
 	// The Unix timestamp for when the Express service that is being updated was
 	// created.
-	CreatedAt *Time `json:"createdAt,omitempty"`
+	CreatedAt *Time `json:"createdAt,omitzero"`
 
 	// The ARN of the Express service that is being updated.
-	ServiceArn *string `json:"serviceArn,omitempty"`
+	ServiceArn *string `json:"serviceArn,omitzero"`
 
 	// The name of the Express service that is being updated.
-	ServiceName *string `json:"serviceName,omitempty"`
+	ServiceName *string `json:"serviceName,omitzero"`
 
 	// The status of the Express service that is being updated.
-	Status *ExpressGatewayServiceStatus `json:"status,omitempty"`
+	Status *ExpressGatewayServiceStatus `json:"status,omitzero"`
 
 	// The configuration to which the current Express service is being updated
 	// to.
-	TargetConfiguration *ExpressGatewayServiceConfiguration `json:"targetConfiguration,omitempty"`
+	TargetConfiguration *ExpressGatewayServiceConfiguration `json:"targetConfiguration,omitzero"`
 
 	// The Unix timestamp for when the Express service that is being updated was
 	// most recently updated.
-	UpdatedAt *Time `json:"updatedAt,omitempty"`
+	UpdatedAt *Time `json:"updatedAt,omitzero"`
 }
 
 // VCpuCountRangeRequest: The minimum and maximum number of vCPUs for instance
 // type selection.
 type VCpuCountRangeRequest struct {
 	// The maximum number of vCPUs.
-	Max *int32 `json:"max,omitempty"`
+	Max *int32 `json:"max,omitzero"`
 
 	// Required. The minimum number of vCPUs.
-	Min *int32 `json:"min,omitempty"`
+	Min *int32 `json:"min,omitzero"`
 }
 
 // VersionConsistency is an enum; its known values are the VersionConsistency*
@@ -8348,52 +8348,52 @@ func (VersionConsistency) Values() []VersionConsistency {
 type VersionInfo struct {
 	// The Git commit hash for the Amazon ECS container agent build on the
 	// amazon-ecs-agent GitHub repository.
-	AgentHash *string `json:"agentHash,omitempty"`
+	AgentHash *string `json:"agentHash,omitzero"`
 
 	// The version number of the Amazon ECS container agent.
-	AgentVersion *string `json:"agentVersion,omitempty"`
+	AgentVersion *string `json:"agentVersion,omitzero"`
 
 	// The Docker version that's running on the container instance.
-	DockerVersion *string `json:"dockerVersion,omitempty"`
+	DockerVersion *string `json:"dockerVersion,omitzero"`
 }
 
 // Volume: The data volume configuration for tasks launched using this task
 // definition.
 type Volume struct {
 	// Indicates whether the volume should be configured at launch time.
-	ConfiguredAtLaunch *bool `json:"configuredAtLaunch,omitempty"`
+	ConfiguredAtLaunch *bool `json:"configuredAtLaunch,omitzero"`
 
 	// This parameter is specified when you use Docker volumes.
-	DockerVolumeConfiguration *DockerVolumeConfiguration `json:"dockerVolumeConfiguration,omitempty"`
+	DockerVolumeConfiguration *DockerVolumeConfiguration `json:"dockerVolumeConfiguration,omitzero"`
 
 	// This parameter is specified when you use an Amazon Elastic File System
 	// file system for task storage.
-	EfsVolumeConfiguration *EFSVolumeConfiguration `json:"efsVolumeConfiguration,omitempty"`
+	EfsVolumeConfiguration *EFSVolumeConfiguration `json:"efsVolumeConfiguration,omitzero"`
 
 	// This parameter is specified when you use Amazon FSx for Windows File
 	// Server file system for task storage.
-	FsxWindowsFileServerVolumeConfiguration *FSxWindowsFileServerVolumeConfiguration `json:"fsxWindowsFileServerVolumeConfiguration,omitempty"`
+	FsxWindowsFileServerVolumeConfiguration *FSxWindowsFileServerVolumeConfiguration `json:"fsxWindowsFileServerVolumeConfiguration,omitzero"`
 
 	// This parameter is specified when you use bind mount host volumes.
-	Host *HostVolumeProperties `json:"host,omitempty"`
+	Host *HostVolumeProperties `json:"host,omitzero"`
 
 	// The name of the volume.
-	Name *string `json:"name,omitempty"`
+	Name *string `json:"name,omitzero"`
 
 	// This parameter is specified when you use an Amazon S3 Files file system
 	// for task storage.
-	S3filesVolumeConfiguration *S3FilesVolumeConfiguration `json:"s3filesVolumeConfiguration,omitempty"`
+	S3filesVolumeConfiguration *S3FilesVolumeConfiguration `json:"s3filesVolumeConfiguration,omitzero"`
 }
 
 // VolumeFrom: Details on a data volume from another container in the same task
 // definition.
 type VolumeFrom struct {
 	// If this value is true, the container has read-only access to the volume.
-	ReadOnly *bool `json:"readOnly,omitempty"`
+	ReadOnly *bool `json:"readOnly,omitzero"`
 
 	// The name of another container within the same task definition to mount
 	// volumes from.
-	SourceContainer *string `json:"sourceContainer,omitempty"`
+	SourceContainer *string `json:"sourceContainer,omitzero"`
 }
 
 // VpcLatticeConfiguration: The VPC Lattice configuration for your service that
@@ -8402,16 +8402,16 @@ type VolumeFrom struct {
 type VpcLatticeConfiguration struct {
 	// Required. The name of the port mapping to register in the VPC Lattice
 	// target group.
-	PortName *string `json:"portName,omitempty"`
+	PortName *string `json:"portName,omitzero"`
 
 	// Required. The ARN of the IAM role to associate with this VPC Lattice
 	// configuration.
-	RoleArn *string `json:"roleArn,omitempty"`
+	RoleArn *string `json:"roleArn,omitzero"`
 
 	// Required. The full Amazon Resource Name (ARN) of the target group or
 	// groups associated with the VPC Lattice configuration that the Amazon ECS
 	// tasks will be registered to.
-	TargetGroupArn *string `json:"targetGroupArn,omitempty"`
+	TargetGroupArn *string `json:"targetGroupArn,omitzero"`
 }
 
 // ECSErrorTypes lists the model's exception shapes, sorted. They are not

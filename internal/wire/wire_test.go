@@ -384,7 +384,7 @@ func TestSDKDecodesOurJSON(t *testing.T) {
 }
 
 // TestGeneratedFieldShapes checks the generated code keeps the contract in
-// doc.go: every field is tagged json:"<lowerCamel>,omitempty" and is a
+// doc.go: every field is tagged json:"<lowerCamel>,omitzero" and is a
 // pointer, slice, map, enum or document, never a bare scalar or struct.
 func TestGeneratedFieldShapes(t *testing.T) {
 	fset := token.NewFileSet()
@@ -428,7 +428,7 @@ func TestGeneratedFieldShapes(t *testing.T) {
 			fname := fld.Names[0].Name
 			tag := reflect.StructTag(strings.Trim(fld.Tag.Value, "`")).Get("json")
 			key, opts, _ := strings.Cut(tag, ",")
-			if opts != "omitempty" || key == "" {
+			if opts != "omitzero" || key == "" {
 				t.Errorf("%s.%s: json tag %q", name, fname, tag)
 			}
 			if key[0] < 'a' || key[0] > 'z' {

@@ -13,7 +13,7 @@
 // Mapping (see ../doc.go for the contract the output must keep):
 //
 //   - structure: a struct named after the shape; members are exported fields,
-//     sorted by member name, tagged json:"<member>,omitempty". Exceptions are
+//     sorted by member name, tagged json:"<member>,omitzero". Exceptions are
 //     not emitted; their names go to <Prefix>ErrorTypes. A document structure
 //     becomes an alias of json.RawMessage.
 //   - string, integer, long, boolean, double, float and timestamp members are
@@ -488,7 +488,7 @@ func (g *generator) structType(b *bytes.Buffer, name string, s *shape) error {
 			doc = g.m.Shapes[f.ref.Shape].Documentation
 		}
 		fieldComment(b, lead, doc, extra)
-		fmt.Fprintf(b, "\t%s %s `json:\"%s,omitempty\"`\n", f.goName, f.goType, f.jsonName)
+		fmt.Fprintf(b, "\t%s %s `json:\"%s,omitzero\"`\n", f.goName, f.goType, f.jsonName)
 	}
 	b.WriteString("}\n\n")
 	return nil
