@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -233,6 +234,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		fmt.Fprintf(&buf, `{"__type":%q,"message":"An internal error occurred while encoding the response."}`, TypeServer)
 		w.Header().Set("X-Amzn-ErrorType", TypeServer)
 	}
+	// The whole body is in hand, so say its length, as AWS does, rather
+	// than letting net/http fall back to chunked encoding for bodies past its
+	// buffer size.
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode's newline is not part of the document
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }
