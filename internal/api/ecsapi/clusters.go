@@ -50,18 +50,32 @@ func (a *API) ensureDefaultCluster(ctx context.Context) error {
 		if !errors.Is(err, store.ErrNotFound) {
 			return err // exists (in any status), or a real error
 		}
-		return tx.PutCluster(a.newCluster(ecs.DefaultClusterName, nil, nil))
+		c, err := a.newCluster(tx, ecs.DefaultClusterName, nil, nil)
+		if err != nil {
+			return err
+		}
+		return tx.PutCluster(c)
 	})
 	return err
 }
 
-func (a *API) newCluster(name string, settings []wire.ClusterSetting, tags []ecs.Tag) *ecs.Cluster {
+func (a *API) newCluster(tx *store.Tx, name string, settings []wire.ClusterSetting, tags []ecs.Tag) (*ecs.Cluster, error) {
 	if len(settings) == 0 {
 		// ECS records the containerInsights setting a cluster was created
-		// with, from the account default when the request names none.
-		settings = []wire.ClusterSetting{{Name: wire.ClusterSettingNameContainerInsights, Value: ptr(ecs.DefaultAccountSettingValue(wire.SettingNameContainerInsights))}}
+		// with, from the account default when the request names none. The
+		// account default is the root's setting (see settings.go), else
+		// ECS's own default.
+		value := ecs.DefaultAccountSettingValue(wire.SettingNameContainerInsights)
+		s, err := tx.GetAccountSetting(a.arns.RootPrincipal(), string(wire.SettingNameContainerInsights))
+		switch {
+		case err == nil:
+			value = s.Value
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+		settings = []wire.ClusterSetting{{Name: wire.ClusterSettingNameContainerInsights, Value: ptr(value)}}
 	}
-	return &ecs.Cluster{Name: name, ARN: a.arns.Cluster(name), Status: ecs.ClusterActive, CreatedAt: a.timestamp(), Settings: settings, Tags: tags}
+	return &ecs.Cluster{Name: name, ARN: a.arns.Cluster(name), Status: ecs.ClusterActive, CreatedAt: a.timestamp(), Settings: settings, Tags: tags}, nil
 }
 
 // CreateCluster creates a cluster. Creating a name that is already ACTIVE
@@ -95,7 +109,9 @@ func (a *API) CreateCluster(ctx context.Context, in *wire.CreateClusterRequest) 
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		out = a.newCluster(name, ecs.MergeClusterSettings(nil, in.Settings), tags)
+		if out, err = a.newCluster(tx, name, ecs.MergeClusterSettings(nil, in.Settings), tags); err != nil {
+			return err
+		}
 		out.Configuration = in.Configuration
 		return tx.PutCluster(out)
 	})

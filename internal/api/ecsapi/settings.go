@@ -43,8 +43,17 @@ func settingToWire(s *ecs.AccountSetting, principal string, typ wire.SettingType
 	return wire.Setting{Name: s.Name, Value: ptr(s.Value), PrincipalArn: ptr(principal), Type: typ}
 }
 
+// errSettingNameRequired answers a change without the required name.
+var errSettingNameRequired = ecs.InvalidParameter("name is required.")
+
 func (a *API) putSetting(ctx context.Context, principal string, name wire.SettingName, value *string) (*wire.Setting, error) {
-	if err := ecs.ValidateAccountSetting(name, str(value)); err != nil {
+	switch {
+	case name == "":
+		return nil, errSettingNameRequired
+	case value == nil:
+		return nil, ecs.InvalidParameter("value is required.")
+	}
+	if err := ecs.ValidateAccountSetting(name, *value); err != nil {
 		return nil, err
 	}
 	st := &ecs.AccountSetting{Name: name, Value: *value, Principal: principal}
@@ -83,6 +92,9 @@ func (a *API) DeleteAccountSetting(ctx context.Context, in *wire.DeleteAccountSe
 	principal, err := a.principal(in.PrincipalArn)
 	if err != nil {
 		return nil, err
+	}
+	if in.Name == "" {
+		return nil, errSettingNameRequired
 	}
 	if err := ecs.ValidateAccountSettingName(in.Name); err != nil {
 		return nil, err

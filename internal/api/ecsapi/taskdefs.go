@@ -314,11 +314,17 @@ func (a *API) deleteTaskDefinition(ctx context.Context, ref string) (td *ecs.Tas
 	return td, reason, err
 }
 
+// taskDefRefARN is the ARN a failure names for a reference: the reference
+// itself when it is an ARN, else the revision's ARN. A reference without a
+// usable revision ("web", "web:foo") is echoed in the ARN as given rather
+// than turned into a revision 0 that cannot exist.
 func (a *API) taskDefRefARN(ref string) string {
 	if arn.IsARN(ref) {
 		return ref
 	}
 	family, rev, _ := strings.Cut(ref, ":")
-	n, _ := strconv.Atoi(rev)
-	return a.arns.TaskDefinition(family, n)
+	if n, err := strconv.Atoi(rev); err == nil && n >= 1 {
+		return a.arns.TaskDefinition(family, n)
+	}
+	return arn.ARN{Partition: "aws", Service: "ecs", Region: a.arns.Region, Account: a.arns.Account, Resource: "task-definition/" + ref}.String()
 }
