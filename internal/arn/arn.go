@@ -69,6 +69,12 @@ func (b Builder) ecs(resource string) string {
 	return ARN{Partition: "aws", Service: "ecs", Region: b.Region, Account: b.Account, Resource: resource}.String()
 }
 
+// Owns reports whether a is an ECS ARN of this builder's region and
+// account: an ARN naming another region or account names nothing here.
+func (b Builder) Owns(a ARN) bool {
+	return a.Partition == "aws" && a.Service == "ecs" && a.Region == b.Region && a.Account == b.Account
+}
+
 // Cluster is the ARN of the named cluster.
 func (b Builder) Cluster(name string) string { return b.ecs("cluster/" + name) }
 

@@ -57,6 +57,30 @@ func TestBuilder(t *testing.T) {
 	}
 }
 
+func TestOwns(t *testing.T) {
+	b := Builder{Region: "us-east-1", Account: "000000000000"}
+	tests := []struct {
+		name string
+		arn  string
+		want bool
+	}{
+		{"own cluster", "arn:aws:ecs:us-east-1:000000000000:cluster/x", true},
+		{"other region", "arn:aws:ecs:eu-west-1:000000000000:cluster/x", false},
+		{"other account", "arn:aws:ecs:us-east-1:111111111111:cluster/x", false},
+		{"other service", "arn:aws:iam::000000000000:root", false},
+		{"other partition", "arn:aws-cn:ecs:us-east-1:000000000000:cluster/x", false},
+	}
+	for _, tt := range tests {
+		a, err := Parse(tt.arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Owns(a); got != tt.want {
+			t.Errorf("%s: Owns(%s) = %v, want %v", tt.name, tt.arn, got, tt.want)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"arn:aws:ecs:r:1:cluster/x", "arn:::::", "default", "arn:aws:ecs:r:1:task-definition/a:1"} {
 		f.Add(s)

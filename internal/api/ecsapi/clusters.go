@@ -26,17 +26,17 @@ func (a *API) registerClusters(svc *awsjson.Service) {
 
 // clusterName resolves a cluster reference (name or ARN; absent means
 // "default") to a name. A malformed reference names no cluster.
-func clusterName(ref *string) (string, error) {
+func (a *API) clusterName(ref *string) (string, error) {
 	s := str(ref)
 	switch {
 	case s == "":
 		return ecs.DefaultClusterName, nil
 	case arn.IsARN(s):
-		a, err := arn.Parse(s)
-		if err != nil || a.Service != "ecs" || a.Type() != "cluster" || !ecs.ValidName(a.Path()) {
+		parsed, err := arn.Parse(s)
+		if err != nil || !a.arns.Owns(parsed) || parsed.Type() != "cluster" || !ecs.ValidName(parsed.Path()) {
 			return "", ecs.ErrClusterNotFound
 		}
-		return a.Path(), nil
+		return parsed.Path(), nil
 	case !ecs.ValidName(s):
 		return "", ecs.ErrClusterNotFound
 	default:
@@ -203,7 +203,7 @@ func (a *API) DescribeClusters(ctx context.Context, in *wire.DescribeClustersReq
 	}
 	out := &wire.DescribeClustersResponse{Clusters: []wire.Cluster{}, Failures: []wire.Failure{}}
 	for _, ref := range refs {
-		name, err := clusterName(&ref)
+		name, err := a.clusterName(&ref)
 		var c *ecs.Cluster
 		if err == nil {
 			c, err = a.store.GetCluster(ctx, name)
@@ -291,7 +291,7 @@ func (a *API) UpdateClusterSettings(ctx context.Context, in *wire.UpdateClusterS
 
 // updateCluster applies change to an ACTIVE cluster in one transaction.
 func (a *API) updateCluster(ctx context.Context, ref *string, change func(*ecs.Cluster)) (*ecs.Cluster, error) {
-	name, err := clusterName(ref)
+	name, err := a.clusterName(ref)
 	if err != nil {
 		return nil, err
 	}

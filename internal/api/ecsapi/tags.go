@@ -38,6 +38,10 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 	if err != nil || parsed.Service != "ecs" {
 		return taggable{}, errInvalidARN
 	}
+	if !a.arns.Owns(parsed) {
+		// Another region's or account's resource: nothing berth holds.
+		return taggable{}, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+	}
 	switch parsed.Type() {
 	case "cluster":
 		return a.clusterTags(parsed.Path()), nil

@@ -38,13 +38,16 @@ type taskDefRef struct {
 
 // parseTaskDefRef parses a reference. ECS answers a malformed revision with
 // "Invalid revision number. Number: <text>".
-func parseTaskDefRef(s string) (taskDefRef, error) {
+func (a *API) parseTaskDefRef(s string) (taskDefRef, error) {
 	if arn.IsARN(s) {
-		a, err := arn.Parse(s)
-		if err != nil || a.Type() != "task-definition" {
+		parsed, err := arn.Parse(s)
+		if err != nil || parsed.Type() != "task-definition" {
 			return taskDefRef{}, ecs.ClientError("Invalid task definition ARN: %s.", s)
 		}
-		s = a.Path()
+		if !a.arns.Owns(parsed) {
+			return taskDefRef{}, errTaskDefinitionNotFound
+		}
+		s = parsed.Path()
 	}
 	family, rev, hasRev := strings.Cut(s, ":")
 	if !ecs.ValidName(family) {
@@ -120,7 +123,7 @@ func (a *API) DescribeTaskDefinition(ctx context.Context, in *wire.DescribeTaskD
 
 // findTaskDefinition resolves a reference to a stored revision.
 func (a *API) findTaskDefinition(ctx context.Context, ref string) (*ecs.TaskDefinition, error) {
-	r, err := parseTaskDefRef(ref)
+	r, err := a.parseTaskDefRef(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +219,7 @@ func (a *API) DeregisterTaskDefinition(ctx context.Context, in *wire.DeregisterT
 	if err := required("taskDefinition", in.TaskDefinition); err != nil {
 		return nil, err
 	}
-	r, err := parseTaskDefRef(*in.TaskDefinition)
+	r, err := a.parseTaskDefRef(*in.TaskDefinition)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +284,7 @@ func (a *API) DeleteTaskDefinitions(ctx context.Context, in *wire.DeleteTaskDefi
 
 // deleteTaskDefinition deletes one revision, or says in reason why not.
 func (a *API) deleteTaskDefinition(ctx context.Context, ref string) (td *ecs.TaskDefinition, reason string, err error) {
-	r, err := parseTaskDefRef(ref)
+	r, err := a.parseTaskDefRef(ref)
 	if err != nil {
 		var e *ecs.Error
 		errors.As(err, &e)
