@@ -36,8 +36,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return serve(ctx, cfg, func(srv *server.Server) error {
 		env := devEnv(srv.URL(), cfg.Region)
 		path := filepath.Join(cfg.DataDir, "env")
-		if err := os.WriteFile(path, []byte(env), 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+		if err := writeFileAtomic(path, []byte(env)); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "berth is running at %s. In another shell:\n\n  source %s\n  aws ecs list-clusters\n\nor export these:\n\n%s\n", srv.URL(), path, env)
 		return nil
@@ -48,4 +48,17 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func devEnv(url, region string) string {
 	return fmt.Sprintf("export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\nexport AWS_ENDPOINT_URL=%s\n",
 		devAccessKeyID, devSecretAccessKey, region, region, url)
+}
+
+// writeFileAtomic writes data to path through a temporary file and a
+// rename, so a script that sources path never reads half a file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename %s: %w", tmp, err)
+	}
+	return nil
 }
