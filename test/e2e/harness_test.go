@@ -55,7 +55,11 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	berthBin = filepath.Join(dir, "berth")
-	build := exec.Command("go", "build", "-o", berthBin, "github.com/berth-org/berth/cmd/berth")
+	args := []string{"build", "-o", berthBin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "github.com/berth-org/berth/cmd/berth")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build berth:", err)
@@ -111,6 +115,9 @@ func (s *server) start() error {
 	s.log = &bytes.Buffer{}
 	s.cmd = exec.Command(berthBin, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	// Under the race detector a data race in the server kills it, so the
+	// test talking to it fails instead of the report sitting in its log.
+	s.cmd.Env = append(os.Environ(), "GORACE=halt_on_error=1")
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
