@@ -31,20 +31,12 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"go/format"
-	"go/token"
-	"html"
-	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
-	"unicode"
 )
 
 // handWritten are identifiers the target package defines by hand; shapes
@@ -100,86 +92,6 @@ func run(modelPath, out, opsOut, pkg, prefix string) error {
 
 // ---------------------------------------------------------------------------
 // Model
-
-type model struct {
-	Metadata struct {
-		APIVersion   string `json:"apiVersion"`
-		JSONVersion  string `json:"jsonVersion"`
-		Protocol     string `json:"protocol"`
-		ServiceID    string `json:"serviceId"`
-		TargetPrefix string `json:"targetPrefix"`
-	} `json:"metadata"`
-	Operations map[string]*operation `json:"operations"`
-	Shapes     map[string]*shape     `json:"shapes"`
-}
-
-type operation struct {
-	Name   string `json:"name"`
-	Input  *ref   `json:"input"`
-	Output *ref   `json:"output"`
-	Errors []ref  `json:"errors"`
-}
-
-type ref struct {
-	Shape             string `json:"shape"`
-	Documentation     string `json:"documentation"`
-	LocationName      string `json:"locationName"`
-	JSONName          string `json:"jsonName"`
-	Deprecated        bool   `json:"deprecated"`
-	DeprecatedMessage string `json:"deprecatedMessage"`
-}
-
-type shape struct {
-	Type              string          `json:"type"`
-	Members           map[string]*ref `json:"members"`
-	Required          []string        `json:"required"`
-	Member            *ref            `json:"member"`
-	Key               *ref            `json:"key"`
-	Value             *ref            `json:"value"`
-	Enum              []string        `json:"enum"`
-	Exception         bool            `json:"exception"`
-	Document          bool            `json:"document"`
-	Min               *json.Number    `json:"min"`
-	Max               *json.Number    `json:"max"`
-	Pattern           string          `json:"pattern"`
-	Documentation     string          `json:"documentation"`
-	Deprecated        bool            `json:"deprecated"`
-	DeprecatedMessage string          `json:"deprecatedMessage"`
-}
-
-func loadModel(path string) (*model, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	var m model
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(m.Shapes) == 0 || len(m.Operations) == 0 {
-		return nil, fmt.Errorf("%s: no shapes or operations; is this a botocore service-2 model?", path)
-	}
-	for name, op := range m.Operations {
-		if op.Name == "" {
-			op.Name = name
-		}
-	}
-	return &m, nil
-}
-
-// ---------------------------------------------------------------------------
-// Generator
 
 type generator struct {
 	m      *model
@@ -433,37 +345,9 @@ func (g *generator) structType(b *bytes.Buffer, name string, s *shape) error {
 	}
 	typeComment(b, tn, s.Documentation, plain, extra)
 
-	required := map[string]bool{}
-	for _, r := range s.Required {
-		if _, ok := s.Members[r]; !ok {
-			return fmt.Errorf("shape %s: required member %q is not a member", name, r)
-		}
-		required[r] = true
-	}
-
-	var fields []field
-	used := map[string]bool{}
-	for _, mn := range sortedKeys(s.Members) {
-		r := s.Members[mn]
-		gt, err := g.goType(r.Shape, true)
-		if err != nil {
-			return fmt.Errorf("shape %s member %s: %w", name, mn, err)
-		}
-		jn := mn
-		if r.JSONName != "" {
-			jn = r.JSONName
-		} else if r.LocationName != "" {
-			jn = r.LocationName
-		}
-		if strings.ContainsAny(jn, "\",`") {
-			return fmt.Errorf("shape %s member %s: wire name %q cannot be a json tag", name, mn, jn)
-		}
-		fn := exportedIdent(mn)
-		for i := 2; used[fn]; i++ {
-			fn = fmt.Sprintf("%s%d", exportedIdent(mn), i)
-		}
-		used[fn] = true
-		fields = append(fields, field{member: mn, goName: fn, goType: gt, jsonName: jn, ref: r, required: required[mn]})
+	fields, err := g.fields(name, s)
+	if err != nil {
+		return err
 	}
 
 	if len(fields) == 0 {
@@ -492,6 +376,44 @@ func (g *generator) structType(b *bytes.Buffer, name string, s *shape) error {
 	}
 	b.WriteString("}\n\n")
 	return nil
+}
+
+// fields lists a structure's members as Go fields, sorted by member name,
+// with unique Go names.
+func (g *generator) fields(name string, s *shape) ([]field, error) {
+	required := map[string]bool{}
+	for _, r := range s.Required {
+		if _, ok := s.Members[r]; !ok {
+			return nil, fmt.Errorf("shape %s: required member %q is not a member", name, r)
+		}
+		required[r] = true
+	}
+
+	var fields []field
+	used := map[string]bool{}
+	for _, mn := range sortedKeys(s.Members) {
+		r := s.Members[mn]
+		gt, err := g.goType(r.Shape, true)
+		if err != nil {
+			return nil, fmt.Errorf("shape %s member %s: %w", name, mn, err)
+		}
+		jn := mn
+		if r.JSONName != "" {
+			jn = r.JSONName
+		} else if r.LocationName != "" {
+			jn = r.LocationName
+		}
+		if strings.ContainsAny(jn, "\",`") {
+			return nil, fmt.Errorf("shape %s member %s: wire name %q cannot be a json tag", name, mn, jn)
+		}
+		fn := exportedIdent(mn)
+		for i := 2; used[fn]; i++ {
+			fn = fmt.Sprintf("%s%d", exportedIdent(mn), i)
+		}
+		used[fn] = true
+		fields = append(fields, field{member: mn, goName: fn, goType: gt, jsonName: jn, ref: r, required: required[mn]})
+	}
+	return fields, nil
 }
 
 func deprecation(msg string) string {
@@ -541,383 +463,4 @@ func (g *generator) enumType(b *bytes.Buffer, name string, s *shape) error {
 	}
 	b.WriteString("\t}\n}\n\n")
 	return nil
-}
-
-func (g *generator) errorTable(b *bytes.Buffer, names []string) {
-	fmt.Fprintf(b, "// %sErrorTypes lists the model's exception shapes, sorted. They are not\n", g.prefix)
-	b.WriteString("// emitted as structs: errors go on the wire as {\"__type\":T,\"message\":M}.\n")
-	for _, n := range names {
-		var others []string
-		for _, mn := range sortedKeys(g.m.Shapes[n].Members) {
-			if mn != "message" {
-				others = append(others, mn)
-			}
-		}
-		if len(others) > 0 {
-			fmt.Fprintf(b, "// %s also models %s.\n", n, strings.Join(others, ", "))
-		}
-	}
-	fmt.Fprintf(b, "var %sErrorTypes = []string{\n", g.prefix)
-	for _, n := range names {
-		fmt.Fprintf(b, "\t%q,\n", n)
-	}
-	b.WriteString("}\n\n")
-}
-
-func (g *generator) requiredTable(b *bytes.Buffer) {
-	fmt.Fprintf(b, "// %sRequired maps each structure shape that has required members to\n", g.prefix)
-	b.WriteString("// their wire (json) names, sorted. Exceptions are left out.\n")
-	fmt.Fprintf(b, "var %sRequired = map[string][]string{\n", g.prefix)
-	for _, name := range g.names {
-		s := g.m.Shapes[name]
-		if s.Type != "structure" || s.Exception || len(s.Required) == 0 {
-			continue
-		}
-		req := make([]string, 0, len(s.Required))
-		for _, r := range s.Required {
-			req = append(req, wireName(r, s.Members[r]))
-		}
-		sort.Strings(req)
-		fmt.Fprintf(b, "\t%q: {", g.typeName[name])
-		for i, r := range req {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(b, "%q", r)
-		}
-		b.WriteString("},\n")
-	}
-	b.WriteString("}\n\n")
-}
-
-func wireName(member string, r *ref) string {
-	switch {
-	case r == nil:
-		return member
-	case r.JSONName != "":
-		return r.JSONName
-	case r.LocationName != "":
-		return r.LocationName
-	}
-	return member
-}
-
-// rangeOf returns the fields of the Range literal for shape name, or "" if the
-// shape and its elements are unconstrained.
-func (g *generator) rangeOf(name string) (string, error) {
-	s, err := g.shape(name)
-	if err != nil {
-		return "", err
-	}
-	var parts []string
-	if s.Min != nil || s.Max != nil || s.Pattern != "" {
-		switch s.Type {
-		case "string", "blob", "list", "map":
-			parts = append(parts, "Length: true")
-		}
-		if s.Min != nil {
-			parts = append(parts, "HasMin: true", "Min: "+s.Min.String())
-		}
-		if s.Max != nil {
-			parts = append(parts, "HasMax: true", "Max: "+s.Max.String())
-		}
-		if s.Pattern != "" {
-			parts = append(parts, fmt.Sprintf("Pattern: %q", s.Pattern))
-		}
-	}
-	var elem string
-	switch s.Type {
-	case "list":
-		elem, err = g.rangeOf(s.Member.Shape)
-	case "map":
-		elem, err = g.rangeOf(s.Value.Shape)
-	}
-	if err != nil {
-		return "", err
-	}
-	if elem != "" {
-		parts = append(parts, "Elem: &Range{"+elem+"}")
-	}
-	if len(parts) == 0 {
-		return "", nil
-	}
-	return fmt.Sprintf("Shape: %q, %s", name, strings.Join(parts, ", ")), nil
-}
-
-func (g *generator) rangeTable(b *bytes.Buffer) error {
-	b.WriteString(`// Range is a min/max/pattern constraint the model puts on a member's
-// target shape.
-type Range struct {
-	// Shape is the constrained model shape, e.g. "PortNumber".
-	Shape string
-	// Length is true when Min and Max bound a length (characters of a
-	// string, elements of a list, entries of a map, bytes of a blob) rather
-	// than a numeric value.
-	Length bool
-	HasMin bool
-	Min    float64
-	HasMax bool
-	Max    float64
-	// Pattern is the model's regular expression, if any. Model patterns are
-	// unanchored and Go regexp syntax compatible.
-	Pattern string
-	// Elem constrains each element of a list or value of a map, if non-nil.
-	Elem *Range
-}
-
-`)
-	fmt.Fprintf(b, "// %sRanges maps structure shape -> member wire name -> the constraint on\n", g.prefix)
-	b.WriteString("// that member, for the members whose shapes (or elements) are constrained.\n")
-	fmt.Fprintf(b, "var %sRanges = map[string]map[string]Range{\n", g.prefix)
-	for _, name := range g.names {
-		s := g.m.Shapes[name]
-		if s.Type != "structure" || s.Exception || s.Document {
-			continue
-		}
-		var lines []string
-		for _, mn := range sortedKeys(s.Members) {
-			r := s.Members[mn]
-			lit, err := g.rangeOf(r.Shape)
-			if err != nil {
-				return fmt.Errorf("shape %s member %s: %w", name, mn, err)
-			}
-			if lit != "" {
-				lines = append(lines, fmt.Sprintf("\t\t%q: {%s},\n", wireName(mn, r), lit))
-			}
-		}
-		if len(lines) == 0 {
-			continue
-		}
-		fmt.Fprintf(b, "\t%q: {\n", g.typeName[name])
-		for _, l := range lines {
-			b.WriteString(l)
-		}
-		b.WriteString("\t},\n")
-	}
-	b.WriteString("}\n\n")
-	return nil
-}
-
-func (g *generator) opsTable(b *bytes.Buffer) {
-	md := g.m.Metadata
-	fmt.Fprintf(b, "// %sTargetPrefix is the X-Amz-Target prefix of the %s API: a request names\n", g.prefix, md.ServiceID)
-	fmt.Fprintf(b, "// its operation as \"<%sTargetPrefix>.<Operation>\".\n", g.prefix)
-	fmt.Fprintf(b, "const %sTargetPrefix = %q\n\n", g.prefix, md.TargetPrefix)
-	fmt.Fprintf(b, "// %sAPIVersion is the model's apiVersion.\n", g.prefix)
-	fmt.Fprintf(b, "const %sAPIVersion = %q\n\n", g.prefix, md.APIVersion)
-
-	ops := sortedKeys(g.m.Operations)
-	fmt.Fprintf(b, "// %sOperations lists the names of all %d operations, sorted.\n", g.prefix, len(ops))
-	fmt.Fprintf(b, "var %sOperations = []string{\n", g.prefix)
-	for _, name := range ops {
-		fmt.Fprintf(b, "\t%q,\n", g.m.Operations[name].Name)
-	}
-	b.WriteString("}\n\n")
-
-	b.WriteString(`// OperationShapes names an operation's input and output shapes, which are
-// also the names of their Go types in this package, and the error types the
-// model says it can return. An empty Input or Output means the operation has
-// none.
-type OperationShapes struct {
-	Input  string
-	Output string
-	Errors []string
-}
-
-`)
-	fmt.Fprintf(b, "// %sOperationShapes maps each operation name to its shapes.\n", g.prefix)
-	fmt.Fprintf(b, "var %sOperationShapes = map[string]OperationShapes{\n", g.prefix)
-	for _, name := range ops {
-		op := g.m.Operations[name]
-		var in, out string
-		if op.Input != nil {
-			in = g.typeName[op.Input.Shape]
-		}
-		if op.Output != nil {
-			out = g.typeName[op.Output.Shape]
-		}
-		var errs []string
-		for _, e := range op.Errors {
-			errs = append(errs, fmt.Sprintf("%q", e.Shape))
-		}
-		sort.Strings(errs)
-		fmt.Fprintf(b, "\t%q: {Input: %q, Output: %q, Errors: []string{%s}},\n",
-			op.Name, in, out, strings.Join(errs, ", "))
-	}
-	b.WriteString("}\n")
-}
-
-// ---------------------------------------------------------------------------
-// Comments
-
-const maxDoc = 240 // characters of documentation kept per comment
-
-// typeComment writes the comment of type name: "<name>: <first sentence of
-// doc>", or plain if doc is empty, then each of extra as its own paragraph.
-func typeComment(b *bytes.Buffer, name, doc, plain string, extra []string) {
-	var paras []string
-	if text := firstSentence(cleanDoc(doc)); text != "" {
-		paras = append(paras, name+": "+text)
-		paras = append(paras, extra...)
-	} else {
-		paras = append(paras, plain)
-	}
-	for i, p := range paras {
-		if i > 0 {
-			b.WriteString("//\n")
-		}
-		for _, line := range wrap(p, 77) {
-			b.WriteString("// " + line + "\n")
-		}
-	}
-}
-
-// fieldComment writes the comment of a struct field: lead, then the first
-// sentence of doc, then extra.
-func fieldComment(b *bytes.Buffer, lead, doc string, extra []string) {
-	words := []string{lead, firstSentence(cleanDoc(doc))}
-	words = append(words, extra...)
-	text := strings.Join(words, " ")
-	for _, line := range wrap(text, 73) {
-		b.WriteString("\t// " + line + "\n")
-	}
-}
-
-var (
-	blockTag  = regexp.MustCompile(`(?i)</?(p|li|ul|ol|br|div|note|important|dl|dt|dd|h[1-6]|table|tr|td|th)\b[^>]*>`)
-	anyTag    = regexp.MustCompile(`<[^>]*>`)
-	spaceRuns = regexp.MustCompile(`\s+`)
-)
-
-// cleanDoc turns model documentation (HTML) into one line of plain text.
-func cleanDoc(doc string) string {
-	doc = blockTag.ReplaceAllString(doc, " ")
-	doc = anyTag.ReplaceAllString(doc, "")
-	doc = html.UnescapeString(doc)
-	doc = spaceRuns.ReplaceAllString(doc, " ")
-	return strings.TrimSpace(doc)
-}
-
-// abbreviations end in a period without ending a sentence.
-var abbreviations = map[string]bool{
-	"e.g.": true, "i.e.": true, "etc.": true, "vs.": true, "approx.": true,
-	"no.": true, "inc.": true, "(e.g.": true, "(i.e.": true, "mr.": true,
-}
-
-// firstSentence returns the first sentence of s, cut at a word boundary with
-// "..." if longer than maxDoc.
-func firstSentence(s string) string {
-	end := len(s)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '.' && c != '!' && c != '?' {
-			continue
-		}
-		if i+1 < len(s) && s[i+1] != ' ' {
-			continue // "1.5", "ecs.amazonaws.com", ".json"
-		}
-		word := s[strings.LastIndexByte(s[:i], ' ')+1 : i+1]
-		if abbreviations[strings.ToLower(word)] {
-			continue
-		}
-		end = i + 1
-		break
-	}
-	s = s[:end]
-	if len(s) > maxDoc {
-		cut := strings.LastIndexByte(s[:maxDoc], ' ')
-		if cut < maxDoc/2 {
-			cut = maxDoc
-		}
-		s = strings.TrimRight(s[:cut], " ,;:") + "..."
-	}
-	return s
-}
-
-// wrap splits s into lines of at most width characters where possible.
-func wrap(s string, width int) []string {
-	var lines []string
-	var cur strings.Builder
-	for _, w := range strings.Fields(s) {
-		if cur.Len() > 0 && cur.Len()+1+len(w) > width {
-			lines = append(lines, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte(' ')
-		}
-		cur.WriteString(w)
-	}
-	if cur.Len() > 0 {
-		lines = append(lines, cur.String())
-	}
-	return lines
-}
-
-// ---------------------------------------------------------------------------
-// Identifiers
-
-// splitWords splits s at every run of characters that are not letters or
-// digits.
-func splitWords(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
-// exportedIdent makes a valid exported Go identifier from a shape or member
-// name: clusterArn -> ClusterArn, foo-bar -> FooBar. Letters after the first
-// of each word are kept as they are.
-func exportedIdent(s string) string {
-	var b strings.Builder
-	for _, w := range splitWords(s) {
-		r := []rune(w)
-		r[0] = unicode.ToUpper(r[0])
-		b.WriteString(string(r))
-	}
-	return fixIdent(b.String())
-}
-
-// enumValueIdent camel-cases an enum value for use after its type name:
-// EC2 -> Ec2, MANAGED_INSTANCES -> ManagedInstances, json-file -> JsonFile,
-// awsvpc -> Awsvpc. A word without lower-case letters is title-cased; a
-// mixed-case word keeps its inner capitals.
-func enumValueIdent(v string) string {
-	var b strings.Builder
-	for _, w := range splitWords(v) {
-		r := []rune(w)
-		if !strings.ContainsFunc(w, unicode.IsLower) {
-			for i := range r {
-				r[i] = unicode.ToLower(r[i])
-			}
-		}
-		r[0] = unicode.ToUpper(r[0])
-		b.WriteString(string(r))
-	}
-	if b.Len() == 0 {
-		return "Empty"
-	}
-	return b.String()
-}
-
-func fixIdent(s string) string {
-	if s == "" {
-		return "X"
-	}
-	if r := []rune(s)[0]; !unicode.IsLetter(r) || !unicode.IsUpper(r) {
-		s = "X" + s
-	}
-	if !token.IsIdentifier(s) || !token.IsExported(s) {
-		panic(errors.New("cannot make an exported identifier from " + s))
-	}
-	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
