@@ -46,8 +46,10 @@ generate:
 	$(GO) generate ./internal/wire/
 
 # API throughput and latency against a real server; last line: RESULT ...
+# Flags go in BENCH_API_FLAGS, e.g. BENCH_API_FLAGS='-duration 10s -only describe-.*'.
+BENCH_API_FLAGS ?=
 bench-api:
-	$(GO) run ./bench/api
+	$(GO) run ./bench/api $(BENCH_API_FLAGS)
 
 clean:
 	rm -rf bin

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	// buildTimeout bounds 'go build ./cmd/berth'; a cold build of berth and
+	// etcd on a 2-core machine takes about a minute.
+	buildTimeout = 5 * time.Minute
+	// startTimeout bounds a server start: embedded etcd elects itself in
+	// well under a second on an empty data dir.
+	startTimeout = 30 * time.Second
+	// stopTimeout bounds a graceful stop before the process is killed.
+	stopTimeout = 10 * time.Second
+	// gitTimeout bounds the git commands that name the benchmarked source.
+	gitTimeout = 10 * time.Second
+	// healthPollInterval is how often start-up polls GET /healthz of a
+	// process we do not control.
+	healthPollInterval = 20 * time.Millisecond
+
+	// benchAccessKey and benchSecretKey are the only key the server accepts.
+	benchAccessKey = "AKIDBENCHMARK"
+	benchSecretKey = "berth-bench-secret-key"
+	benchRegion    = "us-east-1"
+)
+
+// buildBerth builds ./cmd/berth of the module in moduleDir into dir.
+func buildBerth(ctx context.Context, moduleDir, dir string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	bin := filepath.Join(dir, "berth")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/berth")
+	cmd.Dir = moduleDir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/berth: %w", err)
+	}
+	return bin, nil
+}
+
+// sourceRevision names the commit the module in dir is at, with
+// "+modified" when the tracked files berth is built from (cmd, internal,
+// go.mod, go.sum) differ from it, or "" when git cannot
+// tell (no git, not a clone).
+func sourceRevision(ctx context.Context, dir string) string {
+	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	rev := strings.TrimSpace(string(out))
+	if err := exec.CommandContext(ctx, "git", "-C", dir, "diff", "--quiet", "HEAD", "--", "cmd", "internal", "go.mod", "go.sum").Run(); err != nil {
+		rev += "+modified"
+	}
+	return rev
+}
+
+// berthProcess is a running 'berth server'.
+type berthProcess struct {
+	url    string
+	cmd    *exec.Cmd
+	log    *lockedBuffer
+	exited chan struct{}
+}
+
+// startBerth runs 'berth server' in strict mode on a free loopback port with
+// its data under dataDir and waits until GET /healthz answers 200.
+func startBerth(ctx context.Context, bin, dataDir string) (*berthProcess, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	creds := filepath.Join(dataDir, "credentials")
+	if err := os.WriteFile(creds, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	p := &berthProcess{url: "http://" + addr, log: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, "server",
+		"--auth", "strict", "--credentials", creds,
+		"--listen", addr, "--data-dir", dataDir)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start berth: %w", err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	if err := waitHealthy(ctx, p.url, p.exited, p.log); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// waitHealthy polls url/healthz until it answers 200, the process exits,
+// startTimeout passes or ctx ends.
+func waitHealthy(ctx context.Context, url string, exited <-chan struct{}, log *lockedBuffer) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/healthz", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("berth exited during start-up:\n%s", log.String())
+		case <-ctx.Done():
+			return fmt.Errorf("berth not healthy after %s: %w\n%s", startTimeout, ctx.Err(), log.String())
+		case <-time.After(healthPollInterval):
+		}
+	}
+}
+
+func (p *berthProcess) pid() int { return p.cmd.Process.Pid }
+
+// stop sends SIGTERM, and SIGKILL if the process has not exited after
+// stopTimeout. It reports whether the process had already died by itself.
+func (p *berthProcess) stop() (diedEarly bool) {
+	select {
+	case <-p.exited:
+		return true
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(stopTimeout):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+	return false
+}
+
+// freeLoopbackAddr returns a loopback address with a port that was free a
+// moment ago.
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// lockedBuffer collects a child's output; exec copies stdout and stderr
+// from separate goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// errDiedEarly reports a server that exited while the benchmark ran.
+var errDiedEarly = errors.New("berth exited during the benchmark")
