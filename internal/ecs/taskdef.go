@@ -1,9 +1,8 @@
 package ecs
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -93,10 +92,7 @@ func NewTaskDefinition(req *wire.RegisterTaskDefinitionRequest) (wire.TaskDefini
 	if err != nil {
 		return wire.TaskDefinition{}, err
 	}
-	def, err := copyRegistered(req)
-	if err != nil {
-		return wire.TaskDefinition{}, err
-	}
+	def := copyRegistered(req)
 	def.Cpu = size.cpuString()
 	def.Memory = size.memoryString()
 	fillContainerDefaults(def.ContainerDefinitions, def.NetworkMode)
@@ -118,22 +114,42 @@ func TaskDefinitionTags(req *wire.RegisterTaskDefinitionRequest) []Tag {
 	return out
 }
 
-// copyRegistered deep-copies every member the request shares with
-// TaskDefinition. Both shapes use the model's member names as JSON names,
-// so a JSON round trip copies exactly the shared members (tags, which a
-// TaskDefinition does not have, are dropped) and keeps up with the model
-// as it grows. The copy also keeps later defaulting from writing through to
-// the caller's request.
-func copyRegistered(req *wire.RegisterTaskDefinitionRequest) (wire.TaskDefinition, error) {
+// registeredFields pairs each RegisterTaskDefinitionRequest field with the
+// TaskDefinition field of the same name and type (everything but tags),
+// worked out once from the generated types, so the copy keeps up with the
+// model as it grows.
+var registeredFields = func() [][2]int {
+	req, def := reflect.TypeFor[wire.RegisterTaskDefinitionRequest](), reflect.TypeFor[wire.TaskDefinition]()
+	var pairs [][2]int
+	for i := range req.NumField() {
+		f := req.Field(i)
+		if g, ok := def.FieldByName(f.Name); ok && g.Type == f.Type {
+			pairs = append(pairs, [2]int{i, g.Index[0]})
+		}
+	}
+	return pairs
+}()
+
+// copyRegistered copies every member the request shares with
+// TaskDefinition. Defaulting later writes into containers, their port
+// mappings and health checks, so those get copies of their own and the
+// caller's request stays untouched; everything else is shared, unmodified.
+func copyRegistered(req *wire.RegisterTaskDefinitionRequest) wire.TaskDefinition {
 	var def wire.TaskDefinition
-	b, err := json.Marshal(req)
-	if err != nil {
-		return def, fmt.Errorf("ecs: copying task definition: %w", err)
+	src, dst := reflect.ValueOf(req).Elem(), reflect.ValueOf(&def).Elem()
+	for _, p := range registeredFields {
+		dst.Field(p[1]).Set(src.Field(p[0]))
 	}
-	if err := json.Unmarshal(b, &def); err != nil {
-		return def, fmt.Errorf("ecs: copying task definition: %w", err)
+	def.ContainerDefinitions = slices.Clone(def.ContainerDefinitions)
+	for i := range def.ContainerDefinitions {
+		c := &def.ContainerDefinitions[i]
+		c.PortMappings = slices.Clone(c.PortMappings)
+		if c.HealthCheck != nil {
+			h := *c.HealthCheck
+			c.HealthCheck = &h
+		}
 	}
-	return def, nil
+	return def
 }
 
 // fillContainerDefaults writes the defaults ECS reports back for members
