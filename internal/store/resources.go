@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -27,9 +25,9 @@ func list[T any](ctx context.Context, s *Store, prefix, after string, desc bool,
 	var page Page[T]
 	var lastKept string
 	err := s.scan(ctx, prefix, after, desc, func(kv *mvccpb.KeyValue) (bool, error) {
-		v := new(T)
-		if err := json.Unmarshal(kv.Value, v); err != nil {
-			return false, fmt.Errorf("decode %s: %w", kv.Key, err)
+		v, err := decodeKV[T](&s.decode, kv)
+		if err != nil {
+			return false, err
 		}
 		if keep != nil && !keep(string(kv.Key), v) {
 			return true, nil

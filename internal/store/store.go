@@ -31,9 +31,13 @@ const (
 	// losses in a row means pathological contention, reported as
 	// ErrConflict rather than spinning.
 	maxTxAttempts = 64
-	// maxRetryBackoff caps the jittered pause between retries, which
-	// spreads competing writers apart.
-	maxRetryBackoff = 20 * time.Millisecond
+	// minRetryBackoff and maxRetryBackoff bound the jittered pause before
+	// a retry: it doubles with each lost race, from about one etcd commit
+	// (a millisecond) up to 50 ms, so that competing writers spread apart
+	// instead of colliding again. Worked example: the fourth retry waits a
+	// random time in [0, 8 ms); from the seventh on, in [0, 50 ms).
+	minRetryBackoff = time.Millisecond
+	maxRetryBackoff = 50 * time.Millisecond
 	// opTimeout bounds one etcd round trip. A single-node etcd answers in
 	// milliseconds; an external cluster mid-election takes a few seconds.
 	// Past this the API answers ServerException instead of hanging.
@@ -42,11 +46,13 @@ const (
 	listBatch = 500
 )
 
-// Store is typed access to berth's state in etcd. Reads return fresh
-// values that the caller owns; writes go through Update, which commits only
-// if nothing it read has changed since.
+// Store is typed access to berth's state in etcd. Reads outside a
+// transaction return shared values: copy before modifying one. Writes go
+// through Update, which commits only if nothing it read has changed since;
+// values read inside a transaction are the transaction's own to modify.
 type Store struct {
-	cli *clientv3.Client
+	cli    *clientv3.Client
+	decode decodeCache
 }
 
 // New returns a Store over cli.
@@ -74,14 +80,22 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error
 		if ok {
 			return rev, nil
 		}
-		backoff := time.Duration(rand.Int64N(int64(maxRetryBackoff) * int64(attempt+1) / maxTxAttempts))
 		select {
-		case <-time.After(backoff):
+		case <-time.After(retryBackoff(attempt)):
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
 	}
 	return 0, ErrConflict
+}
+
+// retryBackoff is the full-jitter pause before retry number attempt+1.
+func retryBackoff(attempt int) time.Duration {
+	ceiling := maxRetryBackoff
+	if attempt < 16 && minRetryBackoff<<attempt < maxRetryBackoff {
+		ceiling = minRetryBackoff << attempt
+	}
+	return time.Duration(rand.Int64N(int64(ceiling)))
 }
 
 // Tx is one attempt of an optimistic transaction. Reads are recorded with
@@ -189,7 +203,7 @@ func putJSON(tx *Tx, key string, v any) error {
 }
 
 // read returns the decoded value at key, read linearizably outside any
-// transaction.
+// transaction. The value is shared; see Store.
 func read[T any](ctx context.Context, s *Store, key string) (*T, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
@@ -200,11 +214,7 @@ func read[T any](ctx context.Context, s *Store, key string) (*T, error) {
 	if len(resp.Kvs) == 0 {
 		return nil, ErrNotFound
 	}
-	v := new(T)
-	if err := json.Unmarshal(resp.Kvs[0].Value, v); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return v, nil
+	return decodeKV[T](&s.decode, resp.Kvs[0])
 }
 
 // scan calls visit for each key under prefix that sorts after 'after'

@@ -289,3 +289,42 @@ func TestWatchDeliversCommitsInOrderFromARevision(t *testing.T) {
 		}
 	}
 }
+
+func TestReadsShareDecodedValuesUntilTheKeyChanges(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	put := func(status ecs.ClusterStatus) {
+		t.Helper()
+		if _, err := s.Update(ctx, func(tx *Tx) error { return tx.PutCluster(&ecs.Cluster{Name: "c", Status: status}) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func() *ecs.Cluster {
+		t.Helper()
+		c, err := s.GetCluster(ctx, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	put(ecs.ClusterActive)
+	first, again := get(), get()
+	if first != again {
+		t.Fatal("two reads of an unchanged key decoded twice; want one shared value")
+	}
+	put(ecs.ClusterInactive)
+	if after := get(); after == first || after.Status != ecs.ClusterInactive {
+		t.Fatalf("read after a write = %+v (shared with before: %v), want the new value", after, after == first)
+	}
+	var inTx *ecs.Cluster
+	if _, err := s.Update(ctx, func(tx *Tx) error {
+		var err error
+		inTx, err = tx.GetCluster("c")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inTx == get() {
+		t.Fatal("a transaction's read is shared with plain reads; want its own copy to modify")
+	}
+}
