@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/berth-org/berth/internal/version"
@@ -25,7 +26,17 @@ Usage:
 Run 'berth <command> -h' for the flags of a command.
 `
 
+// defaultGCPercent is the garbage collector's target when GOGC is not set.
+// The control plane's live heap is small (tens of MiB) and its requests
+// allocate briefly; at Go's default of 100 it collected about 13 times a
+// second under load, and 400 measured 11–17% more DescribeTaskDefinition
+// throughput with lower p99 (docs/performance.md). Set GOGC to override.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
