@@ -53,6 +53,7 @@ const (
 type Store struct {
 	cli    *clientv3.Client
 	decode decodeCache
+	reads  txCache
 }
 
 // New returns a Store over cli.
@@ -66,10 +67,13 @@ func (s *Store) Client() *clientv3.Client { return s.cli }
 // revision it had when read (absent keys must still be absent). When another
 // writer got there first, fn runs again on fresh reads, so fn must be free of
 // side effects other than through tx. It returns the etcd revision of the
-// commit.
+// commit (0 when fn wrote nothing).
+//
+// The first attempt reads keys this process has seen before from a local
+// cache (see txCache); retries read from etcd.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error) {
 	for attempt := 0; attempt < maxTxAttempts; attempt++ {
-		tx := newTx(ctx, s.cli)
+		tx := newTx(ctx, s.cli, &s.reads, attempt == 0)
 		if err := fn(tx); err != nil {
 			return 0, err
 		}
@@ -104,6 +108,9 @@ func retryBackoff(attempt int) time.Duration {
 type Tx struct {
 	ctx     context.Context
 	kv      clientv3.KV
+	cache   *txCache
+	cached  bool             // reads may come from cache
+	usedHit bool             // some read came from cache
 	reads   map[string]int64 // key → mod revision when read; 0 = absent
 	pending map[string]write // key → buffered write
 	order   []string         // keys of pending, in first-write order
@@ -114,8 +121,8 @@ type write struct {
 	delete bool
 }
 
-func newTx(ctx context.Context, kv clientv3.KV) *Tx {
-	return &Tx{ctx: ctx, kv: kv, reads: map[string]int64{}, pending: map[string]write{}}
+func newTx(ctx context.Context, kv clientv3.KV, cache *txCache, cached bool) *Tx {
+	return &Tx{ctx: ctx, kv: kv, cache: cache, cached: cached, reads: map[string]int64{}, pending: map[string]write{}}
 }
 
 // get returns the raw value of key, or ErrNotFound.
@@ -126,19 +133,38 @@ func (tx *Tx) get(key string) ([]byte, error) {
 		}
 		return w.value, nil
 	}
-	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
-	defer cancel()
-	// Serializable is enough: a stale read fails the commit's compare.
-	resp, err := tx.kv.Get(ctx, key, clientv3.WithSerializable())
-	if err != nil {
-		return nil, mapEtcdErr(err)
+	e, hit := cachedKV{}, false
+	if tx.cached {
+		e, hit = tx.cache.get(key)
+		tx.usedHit = tx.usedHit || hit
 	}
-	if len(resp.Kvs) == 0 {
-		tx.reads[key] = 0
+	if !hit {
+		var err error
+		if e, err = tx.fetch(key); err != nil {
+			return nil, err
+		}
+		tx.cache.put(key, e)
+	}
+	tx.reads[key] = e.modRev
+	if e.modRev == 0 {
 		return nil, ErrNotFound
 	}
-	tx.reads[key] = resp.Kvs[0].ModRevision
-	return resp.Kvs[0].Value, nil
+	return e.value, nil
+}
+
+// fetch reads key from etcd. Serializable is enough: a stale read fails the
+// commit's compare.
+func (tx *Tx) fetch(key string) (cachedKV, error) {
+	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
+	defer cancel()
+	resp, err := tx.kv.Get(ctx, key, clientv3.WithSerializable())
+	if err != nil {
+		return cachedKV{}, mapEtcdErr(err)
+	}
+	if len(resp.Kvs) == 0 {
+		return cachedKV{}, nil
+	}
+	return cachedKV{value: resp.Kvs[0].Value, modRev: resp.Kvs[0].ModRevision}, nil
 }
 
 func (tx *Tx) put(key string, value []byte) {
@@ -155,8 +181,12 @@ func (tx *Tx) del(key string) {
 	tx.pending[key] = write{delete: true}
 }
 
+// commit applies the buffered writes if every key read is unchanged. A
+// transaction that wrote nothing commits nothing; if it read from the
+// cache, its reads are still checked, so a read-only transaction never
+// returns stale values.
 func (tx *Tx) commit() (rev int64, ok bool, err error) {
-	if len(tx.pending) == 0 {
+	if len(tx.pending) == 0 && !tx.usedHit {
 		return 0, true, nil
 	}
 	cmps := make([]clientv3.Cmp, 0, len(tx.reads))
@@ -177,7 +207,23 @@ func (tx *Tx) commit() (rev int64, ok bool, err error) {
 	if err != nil {
 		return 0, false, mapEtcdErr(err)
 	}
-	return resp.Header.Revision, resp.Succeeded, nil
+	if !resp.Succeeded {
+		return 0, false, nil
+	}
+	if len(ops) == 0 {
+		return 0, true, nil
+	}
+	// Every key the commit wrote now has the commit's revision as its mod
+	// revision, so the cache knows its exact state.
+	for _, key := range tx.order {
+		w := tx.pending[key]
+		if w.delete {
+			tx.cache.put(key, cachedKV{})
+		} else {
+			tx.cache.put(key, cachedKV{value: w.value, modRev: resp.Header.Revision})
+		}
+	}
+	return resp.Header.Revision, true, nil
 }
 
 // getJSON decodes the value at key into a new T.

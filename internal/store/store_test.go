@@ -18,6 +18,12 @@ import (
 // newTestStore starts a real embedded etcd in a temporary directory.
 func newTestStore(t *testing.T) *Store {
 	t.Helper()
+	return New(newTestEtcd(t).Client())
+}
+
+// newTestEtcd starts a real embedded etcd in a temporary directory.
+func newTestEtcd(t *testing.T) *Embedded {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	e, err := StartEmbedded(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -25,7 +31,7 @@ func newTestStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	return New(e.Client())
+	return e
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -326,5 +332,52 @@ func TestReadsShareDecodedValuesUntilTheKeyChanges(t *testing.T) {
 	}
 	if inTx == get() {
 		t.Fatal("a transaction's read is shared with plain reads; want its own copy to modify")
+	}
+}
+
+// TestTransactionsSeeOtherReplicasWrites runs two Stores on one etcd, as
+// two server replicas do: each caches what it last read or wrote, and must
+// never act on a value the other has since changed.
+func TestTransactionsSeeOtherReplicasWrites(t *testing.T) {
+	e := newTestEtcd(t)
+	a, b := New(e.Client()), New(e.Client())
+	ctx := testCtx(t)
+	next := func(s *Store) int {
+		t.Helper()
+		var rev int
+		if _, err := s.Update(ctx, func(tx *Tx) error {
+			var err error
+			rev, err = tx.NextRevision("shared")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return rev
+	}
+	// a caches the family record at revision 1; b then moves it on twice.
+	got := []int{next(a), next(b), next(b), next(a), next(a), next(b)}
+	if fmt.Sprint(got) != "[1 2 3 4 5 6]" {
+		t.Fatalf("revisions issued alternately by two replicas = %v, want [1 2 3 4 5 6]", got)
+	}
+
+	// A read-only transaction on a's stale cache still sees b's write.
+	if _, err := a.Update(ctx, func(tx *Tx) error { return tx.PutCluster(&ecs.Cluster{Name: "c", Status: ecs.ClusterActive}) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Update(ctx, func(tx *Tx) error { return tx.PutCluster(&ecs.Cluster{Name: "c", Status: ecs.ClusterInactive}) }); err != nil {
+		t.Fatal(err)
+	}
+	var seen ecs.ClusterStatus
+	if _, err := a.Update(ctx, func(tx *Tx) error {
+		c, err := tx.GetCluster("c")
+		if err == nil {
+			seen = c.Status
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != ecs.ClusterInactive {
+		t.Fatalf("read-only transaction on a saw %s, want b's INACTIVE", seen)
 	}
 }
