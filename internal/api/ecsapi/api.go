@@ -55,12 +55,22 @@ func (a *API) Service() *awsjson.Service {
 	a.registerTaskDefinitions(svc)
 	a.registerTags(svc)
 	a.registerAccountSettings(svc)
-	for _, name := range wire.ECSOperations {
+	for _, name := range append(wire.ECSOperations, newerOperations...) {
 		if !svc.Has(name) {
 			svc.Handle(name, unsupported(name))
 		}
 	}
 	return svc
+}
+
+// newerOperations are in aws-sdk-go-v2's ECS client (v1.104) but not yet in
+// the botocore model the wire types are generated from. They answer
+// UnsupportedFeatureException like every other operation berth lacks, so
+// that a newer SDK gets a typed error rather than UnknownOperationException.
+var newerOperations = []string{
+	"AssociateGatewayWithCluster", "CreateGateway", "DeleteGateway", "DescribeGateway",
+	"DescribeGatewayResources", "DescribeGatewayRoute", "DisassociateGatewayFromCluster",
+	"ListGatewayClusterAssociations", "ListGatewayRoutes", "ListGateways", "UpdateGateway",
 }
 
 func unsupported(name string) awsjson.Operation {
