@@ -25,6 +25,8 @@ const (
 	CodeAccessDenied              Code = "AccessDeniedException"
 	CodeUpdateInProgress          Code = "UpdateInProgressException"
 	CodeClusterContainsCapacities Code = "ClusterContainsCapacityProviderException"
+	CodeTargetNotFound            Code = "TargetNotFoundException"
+	CodeAttributeLimitExceeded    Code = "AttributeLimitExceededException"
 )
 
 // Error is a rejection the API reports to the caller as Code with Message.

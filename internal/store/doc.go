@@ -16,6 +16,8 @@
 //	clusters/<name>                              ecs.Cluster
 //	taskdef-families/<family>                    family record: last revision ever issued, count of ACTIVE revisions
 //	taskdefs/<family>#<revision, 10 digits>      ecs.TaskDefinition
+//	instances/<cluster>/<instance id>            ecs.ContainerInstance
+//	cluster-membership/<cluster>                 registration counter, guards DeleteCluster
 //	account-settings/<principal ARN>#<name>      ecs.AccountSetting (the root principal's settings are the account default)
 //
 // The '#' separator sorts below every character of a family name

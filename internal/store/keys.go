@@ -9,6 +9,7 @@ const (
 	familiesPrefix        = root + "taskdef-families/"
 	taskDefsPrefix        = root + "taskdefs/"
 	accountSettingsPrefix = root + "account-settings/"
+	instancesPrefix       = root + "instances/"
 )
 
 func clusterKey(name string) string            { return clustersPrefix + name }
@@ -19,3 +20,6 @@ func taskDefKey(family string, revision int) string {
 }
 func accountSettingPrefix(principal string) string    { return accountSettingsPrefix + principal + "#" }
 func accountSettingKey(principal, name string) string { return accountSettingPrefix(principal) + name }
+
+func clusterInstancesPrefix(cluster string) string { return instancesPrefix + cluster + "/" }
+func instanceKey(cluster, id string) string        { return clusterInstancesPrefix(cluster) + id }

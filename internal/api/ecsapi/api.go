@@ -55,6 +55,7 @@ func (a *API) Service() *awsjson.Service {
 	a.registerTaskDefinitions(svc)
 	a.registerTags(svc)
 	a.registerAccountSettings(svc)
+	a.registerInstances(svc)
 	for _, name := range append(wire.ECSOperations, newerOperations...) {
 		if !svc.Has(name) {
 			svc.Handle(name, unsupported(name))

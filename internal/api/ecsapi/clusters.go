@@ -118,7 +118,11 @@ func (a *API) CreateCluster(ctx context.Context, in *wire.CreateClusterRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return &wire.CreateClusterResponse{Cluster: a.clusterToWire(ctx, out, allClusterFields)}, nil
+	w, err := a.clusterToWire(ctx, out, allClusterFields)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.CreateClusterResponse{Cluster: w}, nil
 }
 
 func validateClusterUpdate(settings []wire.ClusterSetting, cfg *wire.ClusterConfiguration, sc *wire.ClusterServiceConnectDefaultsRequest) error {
@@ -139,14 +143,18 @@ var allClusterFields = map[wire.ClusterField]bool{
 	wire.ClusterFieldSettings: true, wire.ClusterFieldConfigurations: true, wire.ClusterFieldTags: true,
 }
 
-func (a *API) clusterToWire(_ context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) *wire.Cluster {
-	// No container instances, tasks or services exist yet, so every count is
-	// zero. They are derived from those resources, never stored here.
+func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) (*wire.Cluster, error) {
+	// Counts are derived from the resources they count, never stored here.
+	// No tasks or services exist yet, so those counts are zero.
+	instances, err := a.registeredInstances(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
 	out := &wire.Cluster{
 		ClusterArn:                        ptr(c.ARN),
 		ClusterName:                       ptr(c.Name),
 		Status:                            ptr(string(c.Status)),
-		RegisteredContainerInstancesCount: i32(0),
+		RegisteredContainerInstancesCount: i32(instances),
 		RunningTasksCount:                 i32(0),
 		PendingTasksCount:                 i32(0),
 		ActiveServicesCount:               i32(0),
@@ -168,7 +176,7 @@ func (a *API) clusterToWire(_ context.Context, c *ecs.Cluster, include map[wire.
 	if include[wire.ClusterFieldAttachments] {
 		out.Attachments = []wire.Attachment{}
 	}
-	return out
+	return out, nil
 }
 
 // clusterStatistics are DescribeClusters' STATISTICS, by launch type.
@@ -210,7 +218,11 @@ func (a *API) DescribeClusters(ctx context.Context, in *wire.DescribeClustersReq
 		}
 		switch {
 		case err == nil:
-			out.Clusters = append(out.Clusters, *a.clusterToWire(ctx, c, include))
+			w, err := a.clusterToWire(ctx, c, include)
+			if err != nil {
+				return nil, err
+			}
+			out.Clusters = append(out.Clusters, *w)
 		case errors.Is(err, store.ErrNotFound) || errors.Is(err, ecs.ErrClusterNotFound):
 			out.Failures = append(out.Failures, missing(a.clusterRefARN(ref)))
 		default:
@@ -266,7 +278,11 @@ func (a *API) UpdateCluster(ctx context.Context, in *wire.UpdateClusterRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return &wire.UpdateClusterResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+	w, err := a.clusterToWire(ctx, c, allClusterFields)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UpdateClusterResponse{Cluster: w}, nil
 }
 
 // UpdateClusterSettings changes a cluster's settings.
@@ -286,7 +302,11 @@ func (a *API) UpdateClusterSettings(ctx context.Context, in *wire.UpdateClusterS
 	if err != nil {
 		return nil, err
 	}
-	return &wire.UpdateClusterSettingsResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+	w, err := a.clusterToWire(ctx, c, allClusterFields)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UpdateClusterSettingsResponse{Cluster: w}, nil
 }
 
 // updateCluster applies change to an ACTIVE cluster in one transaction.
@@ -295,8 +315,17 @@ func (a *API) updateCluster(ctx context.Context, ref *string, change func(*ecs.C
 	if err != nil {
 		return nil, err
 	}
+	return a.updateClusterTx(ctx, name, func(_ *store.Tx, c *ecs.Cluster) error {
+		change(c)
+		return nil
+	})
+}
+
+// updateClusterTx applies change, which may read more within tx or refuse,
+// to an ACTIVE cluster in one transaction.
+func (a *API) updateClusterTx(ctx context.Context, name string, change func(*store.Tx, *ecs.Cluster) error) (*ecs.Cluster, error) {
 	var out *ecs.Cluster
-	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.GetCluster(name)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
 			return ecs.ErrClusterNotFound
@@ -304,27 +333,60 @@ func (a *API) updateCluster(ctx context.Context, ref *string, change func(*ecs.C
 		if err != nil {
 			return err
 		}
-		change(c)
+		if err := change(tx, c); err != nil {
+			return err
+		}
 		out = c
 		return tx.PutCluster(c)
 	})
 	return out, err
 }
 
+// errClusterHasInstances is ECS's refusal to delete a cluster with
+// registered container instances.
+var errClusterHasInstances = &ecs.Error{Code: ecs.CodeClusterContainsInstances, Message: "The Cluster cannot be deleted while Container Instances are active or draining."}
+
 // DeleteCluster marks a cluster INACTIVE. It stays describable; the name
-// can be created again. ECS refuses to delete a cluster that still has
-// container instances, tasks or services; none of those exist in berth yet,
-// so there is nothing to refuse for.
+// can be created again. A cluster with ACTIVE or DRAINING container
+// instances is refused (tasks and services join this check as they come to
+// exist).
 func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) (*wire.DeleteClusterResponse, error) {
 	if err := required("cluster", in.Cluster); err != nil {
 		return nil, err
 	}
-	c, err := a.updateCluster(ctx, in.Cluster, func(c *ecs.Cluster) {
+	name, err := a.clusterName(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.updateClusterTx(ctx, name, func(tx *store.Tx, c *ecs.Cluster) error {
+		if err := tx.GuardMembership(name); err != nil {
+			return err
+		}
+		n, err := a.registeredInstances(ctx, name)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errClusterHasInstances
+		}
 		c.Status = ecs.ClusterInactive
 		c.DeletedAt = a.timestamp()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &wire.DeleteClusterResponse{Cluster: a.clusterToWire(ctx, c, allClusterFields)}, nil
+	w, err := a.clusterToWire(ctx, c, allClusterFields)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.DeleteClusterResponse{Cluster: w}, nil
+}
+
+// registeredInstances counts a cluster's ACTIVE and DRAINING instances.
+func (a *API) registeredInstances(ctx context.Context, cluster string) (int, error) {
+	page, err := a.store.ListInstances(ctx, cluster, "", allInstances, func(i *ecs.ContainerInstance) bool {
+		return i.Status != ecs.InstanceInactive
+	})
+	return len(page.Items), err
 }

@@ -52,7 +52,13 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 			return taggable{}, errInvalidARN
 		}
 		return a.taskDefinitionTags(family, n), nil
-	case "task", "service", "container-instance", "capacity-provider", "task-set":
+	case "container-instance":
+		cluster, id, ok := strings.Cut(parsed.Path(), "/")
+		if !ok || !validInstanceID(id) {
+			return taggable{}, errInvalidARN
+		}
+		return a.instanceTags(cluster, id), nil
+	case "task", "service", "capacity-provider", "task-set":
 		return taggable{}, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
 	default:
 		return taggable{}, errInvalidARN
@@ -109,6 +115,34 @@ func (a *API) taskDefinitionTags(family string, revision int) taggable {
 			}
 			td.Tags = tags
 			return tx.PutTaskDefinition(td)
+		},
+	}
+}
+
+func (a *API) instanceTags(cluster, id string) taggable {
+	notFound := &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+	load := func(tx *store.Tx) (*ecs.ContainerInstance, error) {
+		i, err := tx.GetInstance(cluster, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, notFound
+		}
+		return i, err
+	}
+	return taggable{
+		get: func(tx *store.Tx) ([]ecs.Tag, error) {
+			i, err := load(tx)
+			if err != nil {
+				return nil, err
+			}
+			return i.Tags, nil
+		},
+		put: func(tx *store.Tx, tags []ecs.Tag) error {
+			i, err := load(tx)
+			if err != nil {
+				return err
+			}
+			i.Tags = tags
+			return tx.PutInstance(i)
 		},
 	}
 }

@@ -1,0 +1,237 @@
+package ecsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// Limits from the ECS model.
+const (
+	maxDescribeInstances   = 100
+	maxUpdateInstanceState = 10
+)
+
+var errInstanceNotFound = ecs.InvalidParameter("Container instance not found.")
+
+func (a *API) registerInstances(svc *awsjson.Service) {
+	svc.Handle("RegisterContainerInstance", awsjson.Handle(a.RegisterContainerInstance))
+	svc.Handle("DeregisterContainerInstance", awsjson.Handle(a.DeregisterContainerInstance))
+	svc.Handle("DescribeContainerInstances", awsjson.Handle(a.DescribeContainerInstances))
+	svc.Handle("ListContainerInstances", awsjson.Handle(a.ListContainerInstances))
+	svc.Handle("UpdateContainerInstancesState", awsjson.Handle(a.UpdateContainerInstancesState))
+	svc.Handle("PutAttributes", awsjson.Handle(a.PutAttributes))
+	svc.Handle("DeleteAttributes", awsjson.Handle(a.DeleteAttributes))
+	svc.Handle("ListAttributes", awsjson.Handle(a.ListAttributes))
+}
+
+// activeClusterName resolves a cluster reference to the name of an ACTIVE
+// cluster.
+func (a *API) activeClusterName(ctx context.Context, ref *string) (string, error) {
+	name, err := a.clusterName(ref)
+	if err != nil {
+		return "", err
+	}
+	c, err := a.store.GetCluster(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
+		return "", ecs.ErrClusterNotFound
+	}
+	return name, err
+}
+
+// instanceID resolves a container-instance reference (id or ARN) within a
+// cluster. ok is false when it cannot name an instance of that cluster.
+func (a *API) instanceID(cluster, ref string) (id string, ok bool) {
+	if !arn.IsARN(ref) {
+		return ref, validInstanceID(ref)
+	}
+	parsed, err := arn.Parse(ref)
+	if err != nil || !a.arns.Owns(parsed) || parsed.Type() != "container-instance" {
+		return "", false
+	}
+	c, id, found := strings.Cut(parsed.Path(), "/")
+	return id, found && c == cluster && validInstanceID(id)
+}
+
+// validInstanceID accepts ECS's forms: 32 hex digits, or a UUID.
+func validInstanceID(id string) bool {
+	if len(id) != 32 && len(id) != 36 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// identityDocument is the part of an EC2 instance identity document berth
+// reads. Its signature is not verified: berth runs on no EC2.
+type identityDocument struct {
+	InstanceID       string `json:"instanceId"`
+	AvailabilityZone string `json:"availabilityZone"`
+	InstanceType     string `json:"instanceType"`
+}
+
+// RegisterContainerInstance registers a machine into a cluster, or
+// re-registers one that names its containerInstanceArn (an agent
+// restarting): the same instance keeps its ARN, custom attributes and tags,
+// and what its placed tasks hold.
+func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterContainerInstanceRequest) (*wire.RegisterContainerInstanceResponse, error) {
+	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := a.newInstance(cluster, in)
+	if err != nil {
+		return nil, err
+	}
+	var out *ecs.ContainerInstance
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		// Reading the cluster in the transaction makes a concurrent
+		// DeleteCluster and this registration exclusive.
+		if c, err := tx.GetCluster(cluster); err != nil || c.Status != ecs.ClusterActive {
+			if err == nil || errors.Is(err, store.ErrNotFound) {
+				return ecs.ErrClusterNotFound
+			}
+			return err
+		}
+		if err := tx.BumpMembership(cluster); err != nil {
+			return err
+		}
+		cur, err := tx.GetInstance(cluster, fresh.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			out = fresh
+		case err != nil:
+			return err
+		default:
+			out = reregister(cur, fresh)
+		}
+		return tx.PutInstance(out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.log.Info("registered container instance", "cluster", cluster, "instance", out.ID)
+	return &wire.RegisterContainerInstanceResponse{ContainerInstance: instanceToWire(out, true)}, nil
+}
+
+// newInstance validates a registration and builds the instance it
+// describes, as if it were new.
+func (a *API) newInstance(cluster string, in *wire.RegisterContainerInstanceRequest) (*ecs.ContainerInstance, error) {
+	if err := ecs.ValidateTotalResources(in.TotalResources); err != nil {
+		return nil, err
+	}
+	tags, err := validateTagRequest(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	var attrs []wire.Attribute
+	for _, at := range in.Attributes {
+		if err := ecs.ValidateAttribute(at); err != nil {
+			return nil, err
+		}
+		attrs = ecs.SetAttribute(attrs, at)
+	}
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")
+	if ref := str(in.ContainerInstanceArn); ref != "" {
+		var ok bool
+		if id, ok = a.instanceID(cluster, ref); !ok || !arn.IsARN(ref) {
+			return nil, ecs.InvalidParameter("containerInstanceArn %q is not the ARN of a container instance in cluster %s.", ref, cluster)
+		}
+	}
+	ec2ID := "i-" + id[:17]
+	if doc := str(in.InstanceIdentityDocument); doc != "" {
+		var d identityDocument
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			return nil, ecs.InvalidParameter("instanceIdentityDocument is not a JSON instance identity document.")
+		}
+		if d.InstanceID != "" {
+			ec2ID = d.InstanceID
+		}
+		attrs = defaultAttribute(attrs, "ecs.availability-zone", d.AvailabilityZone)
+		attrs = defaultAttribute(attrs, "ecs.instance-type", d.InstanceType)
+	}
+	return &ecs.ContainerInstance{
+		ID: id, ARN: a.arns.ContainerInstance(cluster, id), Cluster: cluster, EC2InstanceID: ec2ID,
+		Status: ecs.InstanceActive, Version: 1, RegisteredAt: a.timestamp(),
+		Registered: in.TotalResources, Remaining: in.TotalResources,
+		Attributes: attrs, VersionInfo: in.VersionInfo, Tags: tags,
+	}, nil
+}
+
+func defaultAttribute(attrs []wire.Attribute, name, value string) []wire.Attribute {
+	if value == "" {
+		return attrs
+	}
+	for _, a := range attrs {
+		if str(a.Name) == name {
+			return attrs
+		}
+	}
+	return append(attrs, wire.Attribute{Name: ptr(name), Value: ptr(value)})
+}
+
+// reregister applies a new registration to an existing instance.
+func reregister(cur, fresh *ecs.ContainerInstance) *ecs.ContainerInstance {
+	out := *cur
+	out.Status = ecs.InstanceActive
+	out.StatusReason = ""
+	out.Version++
+	out.EC2InstanceID = fresh.EC2InstanceID
+	out.VersionInfo = fresh.VersionInfo
+	out.Remaining = ecs.RebaseResources(cur.Registered, cur.Remaining, fresh.Registered)
+	out.Registered = fresh.Registered
+	attrs := fresh.Attributes
+	for _, at := range cur.Attributes {
+		if !ecs.BuiltinAttribute(str(at.Name)) {
+			attrs = ecs.SetAttribute(attrs, at)
+		}
+	}
+	out.Attributes = attrs
+	if len(fresh.Tags) > 0 {
+		out.Tags = fresh.Tags
+	}
+	return &out
+}
+
+// instanceToWire converts an instance for a response. No tasks exist yet,
+// so the task counts are zero.
+func instanceToWire(i *ecs.ContainerInstance, withTags bool) *wire.ContainerInstance {
+	out := &wire.ContainerInstance{
+		ContainerInstanceArn: ptr(i.ARN),
+		Ec2InstanceId:        ptr(i.EC2InstanceID),
+		Status:               ptr(string(i.Status)),
+		Version:              ptr(i.Version),
+		RegisteredAt:         wire.NewTime(i.RegisteredAt),
+		RegisteredResources:  i.Registered,
+		RemainingResources:   i.Remaining,
+		Attributes:           make([]wire.Attribute, 0, len(i.Attributes)),
+		VersionInfo:          i.VersionInfo,
+		AgentConnected:       ptr(i.AgentConnected),
+		RunningTasksCount:    i32(0),
+		PendingTasksCount:    i32(0),
+		Attachments:          []wire.Attachment{},
+	}
+	if i.StatusReason != "" {
+		out.StatusReason = ptr(i.StatusReason)
+	}
+	for _, at := range i.Attributes {
+		out.Attributes = append(out.Attributes, wire.Attribute{Name: at.Name, Value: at.Value})
+	}
+	if withTags {
+		out.Tags = tagsToWire(i.Tags)
+	}
+	return out
+}

@@ -1,0 +1,205 @@
+package ecsapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// DescribeContainerInstances describes up to 100 instances, INACTIVE ones
+// included; unknown references come back in failures with reason MISSING.
+func (a *API) DescribeContainerInstances(ctx context.Context, in *wire.DescribeContainerInstancesRequest) (*wire.DescribeContainerInstancesResponse, error) {
+	switch n := len(in.ContainerInstances); {
+	case n == 0:
+		return nil, ecs.InvalidParameter("containerInstances is required.")
+	case n > maxDescribeInstances:
+		return nil, ecs.InvalidParameter("containerInstances can have at most %d items.", maxDescribeInstances)
+	}
+	withTags, withHealth := false, false
+	for _, f := range in.Include {
+		if err := validateEnum("include", f, wire.ContainerInstanceField("").Values()); err != nil {
+			return nil, err
+		}
+		withTags = withTags || f == wire.ContainerInstanceFieldTags
+		withHealth = withHealth || f == wire.ContainerInstanceFieldContainerInstanceHealth
+	}
+	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	out := &wire.DescribeContainerInstancesResponse{ContainerInstances: []wire.ContainerInstance{}, Failures: []wire.Failure{}}
+	for _, ref := range in.ContainerInstances {
+		i, err := a.findInstance(ctx, cluster, ref)
+		switch {
+		case errors.Is(err, errInstanceNotFound):
+			out.Failures = append(out.Failures, missing(a.instanceRefARN(cluster, ref)))
+		case err != nil:
+			return nil, err
+		default:
+			w := instanceToWire(i, withTags)
+			if withHealth {
+				// Instance health comes from the agent's runtime checks;
+				// until an agent reports them there is no data.
+				w.HealthStatus = &wire.ContainerInstanceHealthStatus{OverallStatus: wire.InstanceHealthCheckStateInsufficientData}
+			}
+			out.ContainerInstances = append(out.ContainerInstances, *w)
+		}
+	}
+	return out, nil
+}
+
+func (a *API) findInstance(ctx context.Context, cluster, ref string) (*ecs.ContainerInstance, error) {
+	id, ok := a.instanceID(cluster, ref)
+	if !ok {
+		return nil, errInstanceNotFound
+	}
+	i, err := a.store.GetInstance(ctx, cluster, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errInstanceNotFound
+	}
+	return i, err
+}
+
+func (a *API) instanceRefARN(cluster, ref string) string {
+	if id, ok := a.instanceID(cluster, ref); ok {
+		return a.arns.ContainerInstance(cluster, id)
+	}
+	return ref
+}
+
+// ListContainerInstances lists instance ARNs, by default every status but
+// INACTIVE.
+func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainerInstancesRequest) (*wire.ListContainerInstancesResponse, error) {
+	limit, err := pageSize(in.MaxResults, defaultMaxResults, maxMaxResults)
+	if err != nil {
+		return nil, err
+	}
+	if in.Status != "" {
+		if err := validateEnum("status", in.Status, wire.ContainerInstanceStatus("").Values()); err != nil {
+			return nil, err
+		}
+	}
+	if str(in.Filter) != "" {
+		return nil, &ecs.Error{Code: ecs.CodeUnsupportedFeature, Message: "berth does not support the cluster query language in filter yet."}
+	}
+	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeToken(in.NextToken, store.InstanceListPrefix(cluster))
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.store.ListInstances(ctx, cluster, after, limit, func(i *ecs.ContainerInstance) bool {
+		if in.Status != "" {
+			return string(i.Status) == string(in.Status)
+		}
+		return i.Status != ecs.InstanceInactive
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &wire.ListContainerInstancesResponse{ContainerInstanceArns: []string{}, NextToken: encodeToken(page.Next)}
+	for _, i := range page.Items {
+		out.ContainerInstanceArns = append(out.ContainerInstanceArns, i.ARN)
+	}
+	return out, nil
+}
+
+// DeregisterContainerInstance marks an instance INACTIVE: no task is placed
+// on it again, and it stays describable. With no tasks in berth yet, force
+// changes nothing.
+func (a *API) DeregisterContainerInstance(ctx context.Context, in *wire.DeregisterContainerInstanceRequest) (*wire.DeregisterContainerInstanceResponse, error) {
+	if err := required("containerInstance", in.ContainerInstance); err != nil {
+		return nil, err
+	}
+	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	i, err := a.updateInstance(ctx, cluster, *in.ContainerInstance, func(i *ecs.ContainerInstance) error {
+		if i.Status != ecs.InstanceInactive {
+			i.Status = ecs.InstanceInactive
+			i.AgentConnected = false
+			i.Version++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.log.Info("deregistered container instance", "cluster", cluster, "instance", i.ID)
+	return &wire.DeregisterContainerInstanceResponse{ContainerInstance: instanceToWire(i, false)}, nil
+}
+
+// updateInstance applies change to one instance in a transaction.
+func (a *API) updateInstance(ctx context.Context, cluster, ref string, change func(*ecs.ContainerInstance) error) (*ecs.ContainerInstance, error) {
+	id, ok := a.instanceID(cluster, ref)
+	if !ok {
+		return nil, errInstanceNotFound
+	}
+	var out *ecs.ContainerInstance
+	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
+		i, err := tx.GetInstance(cluster, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errInstanceNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := change(i); err != nil {
+			return err
+		}
+		out = i
+		return tx.PutInstance(i)
+	})
+	return out, err
+}
+
+// UpdateContainerInstancesState moves up to 10 instances between ACTIVE
+// and DRAINING. A DRAINING instance takes no new tasks.
+func (a *API) UpdateContainerInstancesState(ctx context.Context, in *wire.UpdateContainerInstancesStateRequest) (*wire.UpdateContainerInstancesStateResponse, error) {
+	switch n := len(in.ContainerInstances); {
+	case n == 0:
+		return nil, ecs.InvalidParameter("containerInstances is required.")
+	case n > maxUpdateInstanceState:
+		return nil, ecs.InvalidParameter("containerInstances can have at most %d items.", maxUpdateInstanceState)
+	}
+	target := ecs.InstanceStatus(in.Status)
+	if target != ecs.InstanceActive && target != ecs.InstanceDraining {
+		return nil, ecs.InvalidParameter("Container instances can only be updated to ACTIVE or DRAINING.")
+	}
+	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	out := &wire.UpdateContainerInstancesStateResponse{ContainerInstances: []wire.ContainerInstance{}, Failures: []wire.Failure{}}
+	for _, ref := range in.ContainerInstances {
+		i, err := a.updateInstance(ctx, cluster, ref, func(i *ecs.ContainerInstance) error {
+			if i.Status == ecs.InstanceInactive {
+				return errInstanceInactive
+			}
+			if i.Status != target {
+				i.Status = target
+				i.Version++
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errInstanceNotFound):
+			out.Failures = append(out.Failures, missing(a.instanceRefARN(cluster, ref)))
+		case errors.Is(err, errInstanceInactive):
+			out.Failures = append(out.Failures, wire.Failure{Arn: ptr(a.instanceRefARN(cluster, ref)), Reason: ptr("INACTIVE"), Detail: ptr("The container instance is deregistered.")})
+		case err != nil:
+			return nil, err
+		default:
+			out.ContainerInstances = append(out.ContainerInstances, *instanceToWire(i, false))
+		}
+	}
+	return out, nil
+}
+
+var errInstanceInactive = errors.New("container instance is INACTIVE")

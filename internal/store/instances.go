@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// GetInstance reads a container instance.
+func (s *Store) GetInstance(ctx context.Context, cluster, id string) (*ecs.ContainerInstance, error) {
+	return read[ecs.ContainerInstance](ctx, s, instanceKey(cluster, id))
+}
+
+// ListInstances lists a cluster's container instances by id.
+func (s *Store) ListInstances(ctx context.Context, cluster, after string, limit int, keep func(*ecs.ContainerInstance) bool) (Page[ecs.ContainerInstance], error) {
+	return list(ctx, s, clusterInstancesPrefix(cluster), after, false, limit, func(_ string, i *ecs.ContainerInstance) bool { return keep == nil || keep(i) })
+}
+
+// InstanceListPrefix is the key prefix of a cluster's instance listing:
+// every resume key of that listing starts with it.
+func InstanceListPrefix(cluster string) string { return clusterInstancesPrefix(cluster) }
+
+// GetInstance reads a container instance within the transaction.
+func (tx *Tx) GetInstance(cluster, id string) (*ecs.ContainerInstance, error) {
+	return getJSON[ecs.ContainerInstance](tx, instanceKey(cluster, id))
+}
+
+// PutInstance writes a container instance.
+func (tx *Tx) PutInstance(i *ecs.ContainerInstance) error {
+	return putJSON(tx, instanceKey(i.Cluster, i.ID), i)
+}
+
+// WatchInstances streams container-instance changes in every cluster from
+// revision fromRev on.
+func (s *Store) WatchInstances(ctx context.Context, fromRev int64) (<-chan Event[ecs.ContainerInstance], <-chan error) {
+	return watch[ecs.ContainerInstance](ctx, s, instancesPrefix, fromRev)
+}
+
+// membership is a per-cluster guard: every registration bumps it and
+// DeleteCluster reads it, so a registration that commits while a deletion
+// is checking for instances fails the deletion's compare, and the deletion
+// runs again and sees the new instance.
+type membership struct {
+	Registrations int64 `json:"registrations"`
+}
+
+func membershipKey(cluster string) string { return root + "cluster-membership/" + cluster }
+
+// BumpMembership records a registration into cluster.
+func (tx *Tx) BumpMembership(cluster string) error {
+	m, err := getJSON[membership](tx, membershipKey(cluster))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if m == nil {
+		m = &membership{}
+	}
+	m.Registrations++
+	return putJSON(tx, membershipKey(cluster), m)
+}
+
+// GuardMembership makes the transaction fail if any registration into
+// cluster commits before it does.
+func (tx *Tx) GuardMembership(cluster string) error {
+	_, err := tx.get(membershipKey(cluster))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
