@@ -89,6 +89,10 @@ func ValidateAttribute(a wire.Attribute) error {
 		return InvalidParameter("Attribute name %q is not valid: up to %d letters, numbers, hyphens, underscores, periods and slashes.", name, maxAttributeNameLength)
 	case len(value) > maxAttributeValueLength || !attributeValuePattern.MatchString(value):
 		return InvalidParameter("The value of attribute %q is not valid: up to %d letters, numbers, spaces and the characters _ . / \\ : @ -.", name, maxAttributeValueLength)
+	case strings.TrimSpace(value) != value:
+		// "The value can't start or end with a space" (ECS API reference,
+		// Attribute).
+		return InvalidParameter("The value of attribute %q can't start or end with a space.", name)
 	}
 	return nil
 }
@@ -129,7 +133,9 @@ func CustomAttributeCount(attrs []wire.Attribute) int {
 
 // ValidateTotalResources checks RegisterContainerInstance's totalResources:
 // CPU and MEMORY are required non-negative integers; PORTS and PORTS_UDP,
-// when present, are sets of reserved port numbers.
+// when present, are sets of reserved port numbers. An absent integerValue
+// is 0: integerValue is a primitive with default 0 in the ECS model, and
+// aws-sdk-go-v2 omits it when it is 0.
 func ValidateTotalResources(rs []wire.Resource) error {
 	seen := map[string]bool{}
 	for _, r := range rs {
@@ -140,7 +146,7 @@ func ValidateTotalResources(rs []wire.Resource) error {
 		seen[name] = true
 		switch name {
 		case ResourceCPU, ResourceMemory:
-			if r.IntegerValue == nil || *r.IntegerValue < 0 {
+			if r.IntegerValue != nil && *r.IntegerValue < 0 {
 				return InvalidParameter("Resource %s must have a non-negative integerValue.", name)
 			}
 		case ResourcePorts, ResourcePortsUDP:

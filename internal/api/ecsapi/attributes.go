@@ -40,28 +40,46 @@ func validateAttributeCall(attrs []wire.Attribute, withValues bool) error {
 	return nil
 }
 
-// changeAttributes applies change to each attribute's target instance, one
-// transaction per target. An unknown target is TargetNotFoundException.
+// changeAttributes applies change to each attribute's target instance, all
+// in one transaction: a call that fails changes nothing. An unknown or
+// deregistered target is TargetNotFoundException. Each instance changed
+// gets one version bump.
 func (a *API) changeAttributes(ctx context.Context, cluster string, attrs []wire.Attribute, change func(*ecs.ContainerInstance, wire.Attribute) error) error {
-	for _, at := range attrs {
-		_, err := a.updateInstance(ctx, cluster, str(at.TargetId), func(i *ecs.ContainerInstance) error {
-			if i.Status == ecs.InstanceInactive {
-				return errInstanceNotFound
+	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
+		changed := map[string]*ecs.ContainerInstance{}
+		var order []string
+		for _, at := range attrs {
+			notFound := &ecs.Error{Code: ecs.CodeTargetNotFound, Message: "Could not find " + str(at.TargetId) + "."}
+			id, ok := a.instanceID(cluster, str(at.TargetId))
+			if !ok {
+				return notFound
+			}
+			i := changed[id]
+			if i == nil {
+				var err error
+				i, err = tx.GetInstance(cluster, id)
+				if errors.Is(err, store.ErrNotFound) || (err == nil && i.Status == ecs.InstanceInactive) {
+					return notFound
+				}
+				if err != nil {
+					return err
+				}
+				i.Version++
+				changed[id] = i
+				order = append(order, id)
 			}
 			if err := change(i, at); err != nil {
 				return err
 			}
-			i.Version++
-			return nil
-		})
-		if errors.Is(err, errInstanceNotFound) {
-			return &ecs.Error{Code: ecs.CodeTargetNotFound, Message: "Could not find " + str(at.TargetId) + "."}
 		}
-		if err != nil {
-			return err
+		for _, id := range order {
+			if err := tx.PutInstance(changed[id]); err != nil {
+				return err
+			}
 		}
-	}
-	return nil
+		return nil
+	})
+	return err
 }
 
 // PutAttributes creates or replaces custom attributes on container

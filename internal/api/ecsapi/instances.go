@@ -85,8 +85,9 @@ type identityDocument struct {
 
 // RegisterContainerInstance registers a machine into a cluster, or
 // re-registers one that names its containerInstanceArn (an agent
-// restarting): the same instance keeps its ARN, custom attributes and tags,
-// and what its placed tasks hold.
+// restarting): the same instance keeps its ARN, status (a DRAINING instance
+// stays DRAINING), custom attributes and tags, and what its placed tasks
+// hold. A deregistered (INACTIVE) instance cannot re-register.
 func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterContainerInstanceRequest) (*wire.RegisterContainerInstanceResponse, error) {
 	cluster, err := a.activeClusterName(ctx, in.Cluster)
 	if err != nil {
@@ -115,6 +116,10 @@ func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterCo
 			out = fresh
 		case err != nil:
 			return err
+		case cur.Status == ecs.InstanceInactive:
+			// Deregistration is final on ECS: an agent restored from its
+			// checkpoint gets this error until its state is cleared.
+			return ecs.ClientError("Container instance %s is inactive.", cur.ID)
 		default:
 			out = reregister(cur, fresh)
 		}
@@ -132,6 +137,13 @@ func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterCo
 func (a *API) newInstance(cluster string, in *wire.RegisterContainerInstanceRequest) (*ecs.ContainerInstance, error) {
 	if err := ecs.ValidateTotalResources(in.TotalResources); err != nil {
 		return nil, err
+	}
+	resources := make([]wire.Resource, len(in.TotalResources))
+	for i, r := range in.TotalResources {
+		if n := str(r.Name); (n == ecs.ResourceCPU || n == ecs.ResourceMemory) && r.IntegerValue == nil {
+			r.IntegerValue = i32(0) // omitted because 0 (see ValidateTotalResources)
+		}
+		resources[i] = r
 	}
 	tags, err := validateTagRequest(in.Tags)
 	if err != nil {
@@ -166,7 +178,7 @@ func (a *API) newInstance(cluster string, in *wire.RegisterContainerInstanceRequ
 	return &ecs.ContainerInstance{
 		ID: id, ARN: a.arns.ContainerInstance(cluster, id), Cluster: cluster, EC2InstanceID: ec2ID,
 		Status: ecs.InstanceActive, Version: 1, RegisteredAt: a.timestamp(),
-		Registered: in.TotalResources, Remaining: in.TotalResources,
+		Registered: resources, Remaining: resources,
 		Attributes: attrs, VersionInfo: in.VersionInfo, Tags: tags,
 	}, nil
 }
@@ -183,11 +195,10 @@ func defaultAttribute(attrs []wire.Attribute, name, value string) []wire.Attribu
 	return append(attrs, wire.Attribute{Name: ptr(name), Value: ptr(value)})
 }
 
-// reregister applies a new registration to an existing instance.
+// reregister applies a new registration to an existing ACTIVE or DRAINING
+// instance; its status is the operator's to change, not the agent's.
 func reregister(cur, fresh *ecs.ContainerInstance) *ecs.ContainerInstance {
 	out := *cur
-	out.Status = ecs.InstanceActive
-	out.StatusReason = ""
 	out.Version++
 	out.EC2InstanceID = fresh.EC2InstanceID
 	out.VersionInfo = fresh.VersionInfo
