@@ -181,13 +181,6 @@ func validPort(s string) bool {
 	return n >= 1 && n <= 65535
 }
 
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
 // RebaseResources returns an instance's remaining resources after its
 // registered resources change from oldReg to newReg (an agent
 // re-registering with another --cpu, say) while its tasks keep what they

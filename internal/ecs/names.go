@@ -11,3 +11,11 @@ var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 
 // ValidName reports whether s is a valid ECS resource name.
 func ValidName(s string) bool { return len(s) <= MaxNameLength && namePattern.MatchString(s) }
+
+// str is the value of an optional wire string; absent reads as "".
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -22,7 +22,7 @@ func (t *TaskDefinition) Family() string {
 	if t == nil {
 		return ""
 	}
-	return tdStr(t.Def.Family)
+	return str(t.Def.Family)
 }
 
 // Revision is the revision number, or 0 when not set.
@@ -109,7 +109,7 @@ func TaskDefinitionTags(req *wire.RegisterTaskDefinitionRequest) []Tag {
 	}
 	out := make([]Tag, len(req.Tags))
 	for i, t := range req.Tags {
-		out[i] = Tag{Key: tdStr(t.Key), Value: tdStr(t.Value)}
+		out[i] = Tag{Key: str(t.Key), Value: str(t.Value)}
 	}
 	return out
 }
@@ -384,7 +384,7 @@ func addTaskAttributes(def *wire.TaskDefinition, add func(...string)) {
 	if def.NetworkMode == wire.NetworkModeAwsvpc {
 		add(newCapPrefix + "task-eni")
 	}
-	if tdStr(def.TaskRoleArn) != "" {
+	if str(def.TaskRoleArn) != "" {
 		add(capPrefix + "task-iam-role")
 		if def.NetworkMode == wire.NetworkModeHost {
 			add(capPrefix + "task-iam-role-network-host")
@@ -404,14 +404,14 @@ func addTaskAttributes(def *wire.TaskDefinition, add func(...string)) {
 		add(newCapPrefix + "efs")
 		auth := efs.AuthorizationConfig
 		if efs.TransitEncryption == wire.EFSTransitEncryptionEnabled ||
-			(auth != nil && (auth.Iam == wire.EFSAuthorizationConfigIAMEnabled || tdStr(auth.AccessPointId) != "")) {
+			(auth != nil && (auth.Iam == wire.EFSAuthorizationConfigIAMEnabled || str(auth.AccessPointId) != "")) {
 			add(newCapPrefix + "efsAuth")
 		}
 	}
 }
 
 func addContainerAttributes(def *wire.TaskDefinition, c *wire.ContainerDefinition, add func(...string)) {
-	hasExecRole := tdStr(def.ExecutionRoleArn) != ""
+	hasExecRole := str(def.ExecutionRoleArn) != ""
 	if lc := c.LogConfiguration; lc != nil {
 		add(dockerAPI+"1.18", capPrefix+"logging-driver."+string(lc.LogDriver))
 		if lc.LogDriver == wire.LogDriverAwslogs {
@@ -439,7 +439,7 @@ func addContainerAttributes(def *wire.TaskDefinition, c *wire.ContainerDefinitio
 			add(dockerAPI + "1.29")
 		}
 	}
-	if ecrImagePattern.MatchString(tdStr(c.Image)) {
+	if ecrImagePattern.MatchString(str(c.Image)) {
 		add(capPrefix + "ecr-auth")
 		if hasExecRole {
 			add(newCapPrefix + "execution-role-ecr-pull")
@@ -468,15 +468,8 @@ func addContainerAttributes(def *wire.TaskDefinition, c *wire.ContainerDefinitio
 // secretStore names the service a secret's valueFrom reads from: "asm" for
 // a Secrets Manager ARN, otherwise "ssm" (a Parameter Store ARN or name).
 func secretStore(valueFrom *string) string {
-	if strings.Contains(tdStr(valueFrom), ":secretsmanager:") {
+	if strings.Contains(str(valueFrom), ":secretsmanager:") {
 		return "asm"
 	}
 	return "ssm"
-}
-
-func tdStr(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

@@ -526,10 +526,10 @@ func TestNewTaskDefinitionTaskSizeForms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewTaskDefinition: %v", err)
 			}
-			if got := tdStr(def.Cpu); got != tc.wantCPU {
+			if got := str(def.Cpu); got != tc.wantCPU {
 				t.Errorf("cpu = %q, want %q", got, tc.wantCPU)
 			}
-			if got := tdStr(def.Memory); got != tc.wantMemory {
+			if got := str(def.Memory); got != tc.wantMemory {
 				t.Errorf("memory = %q, want %q", got, tc.wantMemory)
 			}
 		})
@@ -586,7 +586,7 @@ func TestNewTaskDefinitionCompatibilities(t *testing.T) {
 func attributeNames(attrs []wire.Attribute) []string {
 	var out []string
 	for _, a := range attrs {
-		out = append(out, tdStr(a.Name))
+		out = append(out, str(a.Name))
 	}
 	return out
 }

@@ -98,7 +98,7 @@ func (v *tdValidator) checkTags() error {
 }
 
 func (v *tdValidator) checkFamily() error {
-	family := tdStr(v.req.Family)
+	family := str(v.req.Family)
 	switch {
 	case family == "":
 		return ClientError(msgFamilyBlank)
@@ -199,7 +199,7 @@ func (v *tdValidator) checkContainerList() error {
 		if err := checkContainerIdentity(c); err != nil {
 			return err
 		}
-		name := tdStr(c.Name)
+		name := str(c.Name)
 		if _, dup := v.byName[name]; dup {
 			// berth wording.
 			return ClientError("Duplicate container name '%s'. Container names must be unique within a task definition.", name)
@@ -220,7 +220,7 @@ func isEssential(c *wire.ContainerDefinition) bool { return c.Essential == nil |
 const maxImageLength = 255
 
 func checkContainerIdentity(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	switch {
 	case name == "":
 		return ClientError(msgNameMissing)
@@ -230,7 +230,7 @@ func checkContainerIdentity(c *wire.ContainerDefinition) error {
 		// berth wording.
 		return ClientError("Container.name must be at most %d characters.", MaxNameLength)
 	}
-	image := tdStr(c.Image)
+	image := str(c.Image)
 	if image == "" {
 		return ClientError(msgImageMissing)
 	}
@@ -328,11 +328,11 @@ func fargateProblem(req *wire.RegisterTaskDefinitionRequest, size taskSize) *Err
 		// berth wording; Volume and TaskDefinition.volumes: "The host and
 		// sourcePath parameters aren't supported for tasks run on Fargate",
 		// "Docker volumes aren't supported by tasks run on Fargate".
-		if vol.Host != nil && tdStr(vol.Host.SourcePath) != "" {
-			return ClientError("Tasks using the Fargate launch type do not support host volumes with a sourcePath: volume '%s'.", tdStr(vol.Name))
+		if vol.Host != nil && str(vol.Host.SourcePath) != "" {
+			return ClientError("Tasks using the Fargate launch type do not support host volumes with a sourcePath: volume '%s'.", str(vol.Name))
 		}
 		if vol.DockerVolumeConfiguration != nil {
-			return ClientError("Tasks using the Fargate launch type do not support dockerVolumeConfiguration: volume '%s'.", tdStr(vol.Name))
+			return ClientError("Tasks using the Fargate launch type do not support dockerVolumeConfiguration: volume '%s'.", str(vol.Name))
 		}
 	}
 	return nil
@@ -346,7 +346,7 @@ const (
 )
 
 func fargateContainerProblem(req *wire.RegisterTaskDefinitionRequest, c *wire.ContainerDefinition) *Error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	if tdTrue(c.Privileged) {
 		// berth wording; privileged "is not supported for ... tasks run on Fargate".
 		return ClientError("Tasks using the Fargate launch type do not support privileged containers: container '%s' is privileged.", name)
@@ -361,7 +361,7 @@ func fargateContainerProblem(req *wire.RegisterTaskDefinitionRequest, c *wire.Co
 			return containerError(name, "Tasks using the Fargate launch type support a '%s' between %d and %d seconds.", t.member, minFargateTimeout, maxFargateTimeout)
 		}
 	}
-	hasExecRole := tdStr(req.ExecutionRoleArn) != ""
+	hasExecRole := str(req.ExecutionRoleArn) != ""
 	if lc := c.LogConfiguration; lc != nil {
 		if lc.LogDriver != "" && !slices.Contains(fargateLogDrivers, lc.LogDriver) {
 			// berth wording.
@@ -372,7 +372,7 @@ func fargateContainerProblem(req *wire.RegisterTaskDefinitionRequest, c *wire.Co
 			return ClientError("Fargate requires task definition to have execution role ARN to support log driver awslogs.")
 		}
 	}
-	if ecrImagePattern.MatchString(tdStr(c.Image)) && !hasExecRole {
+	if ecrImagePattern.MatchString(str(c.Image)) && !hasExecRole {
 		// AWS text as quoted (without the period) in users' Terraform.
 		return ClientError("Fargate requires task definition to have execution role ARN to support ECR images.")
 	}
@@ -395,7 +395,7 @@ func (v *tdValidator) checkVolumes() error {
 		if tdTrue(vol.ConfiguredAtLaunch) {
 			atLaunch++
 		}
-		name := tdStr(vol.Name)
+		name := str(vol.Name)
 		needsName := vol.EfsVolumeConfiguration != nil || vol.S3filesVolumeConfiguration != nil || tdTrue(vol.ConfiguredAtLaunch)
 		switch {
 		case name == "" && needsName:
@@ -409,7 +409,7 @@ func (v *tdValidator) checkVolumes() error {
 			return ClientError("Duplicate volume name '%s'. Volume names must be unique within a task definition.", name)
 		}
 		v.volumes[name] = true
-		if efs := vol.EfsVolumeConfiguration; efs != nil && tdStr(efs.FileSystemId) == "" {
+		if efs := vol.EfsVolumeConfiguration; efs != nil && str(efs.FileSystemId) == "" {
 			return ClientError("Volume '%s': efsVolumeConfiguration.fileSystemId must be specified.", name)
 		}
 		if d := vol.DockerVolumeConfiguration; d != nil {
@@ -450,7 +450,7 @@ func (v *tdValidator) checkPortConflicts() error {
 			}
 			if seen[b] {
 				// berth wording.
-				return containerError(tdStr(c.Name), "Host port %d/%s is used by more than one port mapping in the task definition.", b.port, b.protocol)
+				return containerError(str(c.Name), "Host port %d/%s is used by more than one port mapping in the task definition.", b.port, b.protocol)
 			}
 			seen[b] = true
 		}
@@ -487,7 +487,7 @@ func (v *tdValidator) checkResourceSums() error {
 func (v *tdValidator) checkDependencies() error {
 	for _, c := range v.req.ContainerDefinitions {
 		for _, d := range c.DependsOn {
-			if err := v.checkDependency(tdStr(c.Name), d); err != nil {
+			if err := v.checkDependency(str(c.Name), d); err != nil {
 				return err
 			}
 		}
@@ -496,7 +496,7 @@ func (v *tdValidator) checkDependencies() error {
 }
 
 func (v *tdValidator) checkDependency(name string, d wire.ContainerDependency) error {
-	target := tdStr(d.ContainerName)
+	target := str(d.ContainerName)
 	if target == "" {
 		// berth wording for the reference errors.
 		return containerError(name, "'dependsOn.containerName' must be specified.")
@@ -553,7 +553,7 @@ func (v *tdValidator) checkDependencyCycles() error {
 		state[name] = onPath
 		path = append(path, name)
 		for _, d := range v.byName[name].DependsOn {
-			if cycle := visit(tdStr(d.ContainerName)); cycle != nil {
+			if cycle := visit(str(d.ContainerName)); cycle != nil {
 				return cycle
 			}
 		}
@@ -562,7 +562,7 @@ func (v *tdValidator) checkDependencyCycles() error {
 		return nil
 	}
 	for _, c := range v.req.ContainerDefinitions {
-		if cycle := visit(tdStr(c.Name)); cycle != nil {
+		if cycle := visit(str(c.Name)); cycle != nil {
 			return ClientError("Container dependencies contain a cycle: %s.", strings.Join(cycle, " -> "))
 		}
 	}
@@ -579,7 +579,7 @@ func (v *tdValidator) checkPlacementConstraints() error {
 		if err := checkRequiredEnum("placementConstraints.type", pc.Type, wire.TaskDefinitionPlacementConstraintType("").Values()); err != nil {
 			return err
 		}
-		if strings.TrimSpace(tdStr(pc.Expression)) == "" {
+		if strings.TrimSpace(str(pc.Expression)) == "" {
 			// berth wording.
 			return ClientError("A placement constraint of type memberOf must have an expression.")
 		}
@@ -602,7 +602,7 @@ func (v *tdValidator) checkTaskExtras() error {
 		}
 	}
 	if p := v.req.ProxyConfiguration; p != nil {
-		name := tdStr(p.ContainerName)
+		name := str(p.ContainerName)
 		if _, ok := v.byName[name]; !ok {
 			// berth wording.
 			return ClientError("proxyConfiguration.containerName '%s' does not name a container in the task definition.", name)

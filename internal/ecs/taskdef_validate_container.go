@@ -50,7 +50,7 @@ const minContainerMemoryMiB = 6
 // is AWS's as reported; the prefix is AWS's form) and neither may exceed
 // the task memory (AWS text for memory; memoryReservation by analogy).
 func (v *tdValidator) checkContainerMemory(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	if c.Memory == nil && c.MemoryReservation == nil && v.size.memory == 0 {
 		return containerError(name, "At least one of 'memory' or 'memoryReservation' must be specified.")
 	}
@@ -76,7 +76,7 @@ func (v *tdValidator) checkContainerMemory(c *wire.ContainerDefinition) error {
 }
 
 func checkContainerCPUAndTimeouts(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	values := []struct {
 		member string
 		value  *int32
@@ -96,7 +96,7 @@ const maxPort = 65535
 // or equal to containerPort (AWS text: "When networkMode=awsvpc, the host
 // ports and container ports in port mappings must match.").
 func (v *tdValidator) checkPortMappings(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	if len(c.PortMappings) > 0 && v.mode == wire.NetworkModeNone {
 		return ClientError("Port mappings are not supported when networkMode=none.")
 	}
@@ -181,7 +181,7 @@ func checkHealthCheck(c *wire.ContainerDefinition) error {
 	if h == nil {
 		return nil
 	}
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	switch {
 	case len(h.Command) == 0:
 		return containerError(name, "'healthCheck.command' must be specified.")
@@ -208,9 +208,9 @@ func checkHealthCheck(c *wire.ContainerDefinition) error {
 const maxEnvironmentFiles = 10
 
 func checkEnvironment(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	for _, e := range c.Environment {
-		if tdStr(e.Name) == "" {
+		if str(e.Name) == "" {
 			return containerError(name, "Environment variable names must not be empty.")
 		}
 	}
@@ -221,7 +221,7 @@ func checkEnvironment(c *wire.ContainerDefinition) error {
 		if err := checkRequiredEnum("environmentFiles.type", f.Type, wire.EnvironmentFileType("").Values()); err != nil {
 			return err
 		}
-		if tdStr(f.Value) == "" {
+		if str(f.Value) == "" {
 			return containerError(name, "'environmentFiles.value' must be specified.")
 		}
 	}
@@ -231,10 +231,10 @@ func checkEnvironment(c *wire.ContainerDefinition) error {
 // checkSecrets: a secret's name and valueFrom are required.
 func checkSecrets(name, member string, secrets []wire.Secret) error {
 	for _, s := range secrets {
-		if tdStr(s.Name) == "" {
+		if str(s.Name) == "" {
 			return containerError(name, "'%s.name' must be specified.", member)
 		}
-		if tdStr(s.ValueFrom) == "" {
+		if str(s.ValueFrom) == "" {
 			return containerError(name, "'%s.valueFrom' must be specified.", member)
 		}
 	}
@@ -251,7 +251,7 @@ func checkLogConfiguration(c *wire.ContainerDefinition) error {
 	if lc == nil {
 		return nil
 	}
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	if lc.LogDriver == "" {
 		return containerError(name, "'logConfiguration.logDriver' must be specified.")
 	}
@@ -273,7 +273,7 @@ func checkLogConfiguration(c *wire.ContainerDefinition) error {
 }
 
 func checkUlimits(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	for _, u := range c.Ulimits {
 		if err := checkRequiredEnum("ulimits.name", u.Name, wire.UlimitName("").Values()); err != nil {
 			return err
@@ -292,12 +292,12 @@ func checkUlimits(c *wire.ContainerDefinition) error {
 // InferenceAccelerator value names a deviceName of the task's
 // inferenceAccelerators.
 func (v *tdValidator) checkResourceRequirements(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	for _, r := range c.ResourceRequirements {
 		if err := checkRequiredEnum("resourceRequirements.type", r.Type, wire.ResourceType("").Values()); err != nil {
 			return err
 		}
-		value := tdStr(r.Value)
+		value := str(r.Value)
 		if value == "" {
 			return containerError(name, "'resourceRequirements.value' must be specified.")
 		}
@@ -307,7 +307,7 @@ func (v *tdValidator) checkResourceRequirements(c *wire.ContainerDefinition) err
 				return containerError(name, "The GPU resource requirement must be a positive whole number of GPUs.")
 			}
 		case wire.ResourceTypeInferenceAccelerator:
-			known := slices.ContainsFunc(v.req.InferenceAccelerators, func(a wire.InferenceAccelerator) bool { return tdStr(a.DeviceName) == value })
+			known := slices.ContainsFunc(v.req.InferenceAccelerators, func(a wire.InferenceAccelerator) bool { return str(a.DeviceName) == value })
 			if !known {
 				return containerError(name, "InferenceAccelerator '%s' is not a deviceName in the task's inferenceAccelerators.", value)
 			}
@@ -319,20 +319,20 @@ func (v *tdValidator) checkResourceRequirements(c *wire.ContainerDefinition) err
 // checkVolumeRefs: mountPoints name the task's volumes; volumesFrom names
 // another container of the task.
 func (v *tdValidator) checkVolumeRefs(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	for _, mp := range c.MountPoints {
-		src := tdStr(mp.SourceVolume)
+		src := str(mp.SourceVolume)
 		switch {
 		case src == "":
 			return containerError(name, "'mountPoints.sourceVolume' must be specified.")
 		case !v.volumes[src]:
 			return containerError(name, "mountPoints names volume '%s', which is not in the task definition.", src)
-		case tdStr(mp.ContainerPath) == "":
+		case str(mp.ContainerPath) == "":
 			return containerError(name, "'mountPoints.containerPath' must be specified.")
 		}
 	}
 	for _, vf := range c.VolumesFrom {
-		src := tdStr(vf.SourceContainer)
+		src := str(vf.SourceContainer)
 		switch {
 		case src == "":
 			return containerError(name, "'volumesFrom.sourceContainer' must be specified.")
@@ -352,7 +352,7 @@ func (v *tdValidator) checkVolumeRefs(c *wire.ContainerDefinition) error {
 // like every other message) and must name another container; hostname and
 // extraHosts are not supported in awsvpc mode.
 func (v *tdValidator) checkNetworkModeFields(c *wire.ContainerDefinition) error {
-	name := tdStr(c.Name)
+	name := str(c.Name)
 	if len(c.Links) > 0 && v.mode != "" && v.mode != wire.NetworkModeBridge {
 		return ClientError("Links are not supported when networkMode=%s.", v.mode)
 	}
@@ -365,7 +365,7 @@ func (v *tdValidator) checkNetworkModeFields(c *wire.ContainerDefinition) error 
 	if v.mode != wire.NetworkModeAwsvpc {
 		return nil
 	}
-	if tdStr(c.Hostname) != "" {
+	if str(c.Hostname) != "" {
 		return ClientError("Hostname is not supported when networkMode=awsvpc.")
 	}
 	if len(c.ExtraHosts) > 0 {

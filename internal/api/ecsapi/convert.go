@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/wire"
@@ -69,20 +70,9 @@ func validateEnum[E ~string](member string, v E, values []E) error {
 		for i, x := range values {
 			names[i] = string(x)
 		}
-		return ecs.InvalidParameter("Invalid value %q for %s. Valid values: %s.", v, member, joinQuoted(names))
+		return ecs.InvalidParameter("Invalid value %q for %s. Valid values: %s.", v, member, strings.Join(names, ", "))
 	}
 	return nil
-}
-
-func joinQuoted(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
 }
 
 func missing(arn string) wire.Failure {
