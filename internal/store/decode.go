@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -14,14 +13,9 @@ import (
 // 4,096 entries of a few KiB each stay well under 50 MiB.
 const decodeCacheSize = 4096
 
-// decodeCache maps a key to its last decoded value and the mod revision it
-// was decoded at. A value of a key at a given mod revision never changes, so
-// a hit is always exact. Values are shared: callers must not modify them.
-type decodeCache struct {
-	mu      sync.Mutex
-	entries map[string]decoded
-}
-
+// decoded is a key's value as decoded at one mod revision. A value of a
+// key at a given mod revision never changes, so a hit is always exact.
+// Values are shared: callers must not modify them.
 type decoded struct {
 	modRev int64
 	value  any
@@ -29,12 +23,9 @@ type decoded struct {
 
 // decodeKV returns the value of kv as a *T, from the cache when kv's mod
 // revision was decoded before.
-func decodeKV[T any](c *decodeCache, kv *mvccpb.KeyValue) (*T, error) {
+func decodeKV[T any](c *boundedMap[decoded], kv *mvccpb.KeyValue) (*T, error) {
 	key := string(kv.Key)
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && e.modRev == kv.ModRevision {
+	if e, ok := c.get(key); ok && e.modRev == kv.ModRevision {
 		if v, ok := e.value.(*T); ok {
 			return v, nil
 		}
@@ -43,17 +34,6 @@ func decodeKV[T any](c *decodeCache, kv *mvccpb.KeyValue) (*T, error) {
 	if err := json.Unmarshal(kv.Value, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = make(map[string]decoded, decodeCacheSize)
-	}
-	if _, present := c.entries[key]; !present && len(c.entries) >= decodeCacheSize {
-		for k := range c.entries { // evict one arbitrary entry
-			delete(c.entries, k)
-			break
-		}
-	}
-	c.entries[key] = decoded{modRev: kv.ModRevision, value: v}
+	c.put(key, decoded{modRev: kv.ModRevision, value: v})
 	return v, nil
 }

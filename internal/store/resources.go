@@ -25,7 +25,7 @@ func list[T any](ctx context.Context, s *Store, prefix, after string, desc bool,
 	var page Page[T]
 	var lastKept string
 	err := s.scan(ctx, prefix, after, desc, func(kv *mvccpb.KeyValue) (bool, error) {
-		v, err := decodeKV[T](&s.decode, kv)
+		v, err := decodeKV[T](s.decode, kv)
 		if err != nil {
 			return false, err
 		}

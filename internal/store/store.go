@@ -52,12 +52,14 @@ const (
 // values read inside a transaction are the transaction's own to modify.
 type Store struct {
 	cli    *clientv3.Client
-	decode decodeCache
-	reads  txCache
+	decode *boundedMap[decoded]
+	reads  *boundedMap[cachedKV]
 }
 
 // New returns a Store over cli.
-func New(cli *clientv3.Client) *Store { return &Store{cli: cli} }
+func New(cli *clientv3.Client) *Store {
+	return &Store{cli: cli, decode: newBoundedMap[decoded](decodeCacheSize), reads: newBoundedMap[cachedKV](txCacheSize)}
+}
 
 // Client is the underlying etcd client.
 func (s *Store) Client() *clientv3.Client { return s.cli }
@@ -70,10 +72,10 @@ func (s *Store) Client() *clientv3.Client { return s.cli }
 // commit (0 when fn wrote nothing).
 //
 // The first attempt reads keys this process has seen before from a local
-// cache (see txCache); retries read from etcd.
+// cache (see txcache.go); retries read from etcd.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error) {
 	for attempt := 0; attempt < maxTxAttempts; attempt++ {
-		tx := newTx(ctx, s.cli, &s.reads, attempt == 0)
+		tx := newTx(ctx, s.cli, s.reads, attempt == 0)
 		if err := fn(tx); err != nil {
 			return 0, err
 		}
@@ -108,7 +110,7 @@ func retryBackoff(attempt int) time.Duration {
 type Tx struct {
 	ctx     context.Context
 	kv      clientv3.KV
-	cache   *txCache
+	cache   *boundedMap[cachedKV]
 	cached  bool             // reads may come from cache
 	usedHit bool             // some read came from cache
 	reads   map[string]int64 // key → mod revision when read; 0 = absent
@@ -121,7 +123,7 @@ type write struct {
 	delete bool
 }
 
-func newTx(ctx context.Context, kv clientv3.KV, cache *txCache, cached bool) *Tx {
+func newTx(ctx context.Context, kv clientv3.KV, cache *boundedMap[cachedKV], cached bool) *Tx {
 	return &Tx{ctx: ctx, kv: kv, cache: cache, cached: cached, reads: map[string]int64{}, pending: map[string]write{}}
 }
 
@@ -260,7 +262,7 @@ func read[T any](ctx context.Context, s *Store, key string) (*T, error) {
 	if len(resp.Kvs) == 0 {
 		return nil, ErrNotFound
 	}
-	return decodeKV[T](&s.decode, resp.Kvs[0])
+	return decodeKV[T](s.decode, resp.Kvs[0])
 }
 
 // scan calls visit for each key under prefix that sorts after 'after'
