@@ -40,7 +40,7 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 	}
 	if !a.arns.Owns(parsed) {
 		// Another region's or account's resource: nothing berth holds.
-		return taggable{}, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+		return taggable{}, errResourceNotFound
 	}
 	switch parsed.Type() {
 	case "cluster":
@@ -59,92 +59,70 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 		}
 		return a.instanceTags(cluster, id), nil
 	case "task", "service", "capacity-provider", "task-set":
-		return taggable{}, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+		return taggable{}, errResourceNotFound
 	default:
 		return taggable{}, errInvalidARN
 	}
 }
 
-func (a *API) clusterTags(name string) taggable {
-	load := func(tx *store.Tx) (*ecs.Cluster, error) {
-		c, err := tx.GetCluster(name)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status != ecs.ClusterActive) {
-			return nil, ecs.ErrClusterNotFound
-		}
-		return c, err
-	}
+// errResourceNotFound answers a tag action on an ARN that names nothing.
+var errResourceNotFound = &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
+
+// taggableOf builds the tag access of one stored resource from how to load
+// it in a transaction, where its tags live, and how to store it back.
+func taggableOf[T any](load func(*store.Tx) (*T, error), tags func(*T) *[]ecs.Tag, save func(*store.Tx, *T) error) taggable {
 	return taggable{
 		get: func(tx *store.Tx) ([]ecs.Tag, error) {
-			c, err := load(tx)
+			v, err := load(tx)
 			if err != nil {
 				return nil, err
 			}
-			return c.Tags, nil
+			return *tags(v), nil
 		},
-		put: func(tx *store.Tx, tags []ecs.Tag) error {
-			c, err := load(tx)
+		put: func(tx *store.Tx, t []ecs.Tag) error {
+			v, err := load(tx)
 			if err != nil {
 				return err
 			}
-			c.Tags = tags
-			return tx.PutCluster(c)
+			*tags(v) = t
+			return save(tx, v)
 		},
 	}
+}
+
+// notFoundAs replaces store.ErrNotFound with the API's own not-found error.
+func notFoundAs(err, notFound error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound
+	}
+	return err
+}
+
+func (a *API) clusterTags(name string) taggable {
+	load := func(tx *store.Tx) (*ecs.Cluster, error) {
+		c, err := tx.GetCluster(name)
+		if err == nil && c.Status != ecs.ClusterActive {
+			return nil, ecs.ErrClusterNotFound
+		}
+		return c, notFoundAs(err, ecs.ErrClusterNotFound)
+	}
+	return taggableOf(load, func(c *ecs.Cluster) *[]ecs.Tag { return &c.Tags }, (*store.Tx).PutCluster)
 }
 
 func (a *API) taskDefinitionTags(family string, revision int) taggable {
 	load := func(tx *store.Tx) (*ecs.TaskDefinition, error) {
 		td, err := tx.GetTaskDefinition(family, revision)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified task definition does not exist."}
-		}
-		return td, err
+		return td, notFoundAs(err, &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified task definition does not exist."})
 	}
-	return taggable{
-		get: func(tx *store.Tx) ([]ecs.Tag, error) {
-			td, err := load(tx)
-			if err != nil {
-				return nil, err
-			}
-			return td.Tags, nil
-		},
-		put: func(tx *store.Tx, tags []ecs.Tag) error {
-			td, err := load(tx)
-			if err != nil {
-				return err
-			}
-			td.Tags = tags
-			return tx.PutTaskDefinition(td)
-		},
-	}
+	return taggableOf(load, func(td *ecs.TaskDefinition) *[]ecs.Tag { return &td.Tags }, (*store.Tx).PutTaskDefinition)
 }
 
 func (a *API) instanceTags(cluster, id string) taggable {
-	notFound := &ecs.Error{Code: ecs.CodeResourceNotFound, Message: "The specified resource could not be found."}
 	load := func(tx *store.Tx) (*ecs.ContainerInstance, error) {
 		i, err := tx.GetInstance(cluster, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, notFound
-		}
-		return i, err
+		return i, notFoundAs(err, errResourceNotFound)
 	}
-	return taggable{
-		get: func(tx *store.Tx) ([]ecs.Tag, error) {
-			i, err := load(tx)
-			if err != nil {
-				return nil, err
-			}
-			return i.Tags, nil
-		},
-		put: func(tx *store.Tx, tags []ecs.Tag) error {
-			i, err := load(tx)
-			if err != nil {
-				return err
-			}
-			i.Tags = tags
-			return tx.PutInstance(i)
-		},
-	}
+	return taggableOf(load, func(i *ecs.ContainerInstance) *[]ecs.Tag { return &i.Tags }, (*store.Tx).PutInstance)
 }
 
 // TagResource adds or overwrites tags on a resource.
