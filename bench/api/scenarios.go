@@ -50,7 +50,7 @@ func newBerthBench(ctx context.Context, srv *berthProcess, tmp string) (*berthBe
 			b.refs = append(b.refs, taskDefRef{ref: fmt.Sprintf("%s:%d", family, rev), family: family, revision: rev})
 		}
 	}
-	capture := &capturingClient{inner: &inMemoryBodyClient{inner: newHTTPClient(&dials)}}
+	capture := &capturingClient{inner: newHTTPClient(&dials)}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	r := b.refs[0]

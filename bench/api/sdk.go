@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
 const (
@@ -36,7 +37,7 @@ const (
 // independent clients, as N processes each using the SDK would be, each
 // holding one keep-alive connection to the server.
 func newECSClient(endpoint string, dials *atomic.Int64) *ecs.Client {
-	return newECSClientWith(endpoint, &inMemoryBodyClient{inner: newHTTPClient(dials)})
+	return newECSClientWith(endpoint, newHTTPClient(dials))
 }
 
 func newECSClientWith(endpoint string, hc ecs.HTTPClient) *ecs.Client {
@@ -54,7 +55,9 @@ func newECSClientWith(endpoint string, hc ecs.HTTPClient) *ecs.Client {
 // loopback only.
 func newHTTPClient(dials *atomic.Int64) *http.Client {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
+	// sdkhttp.Transport keeps keep-alive connections alive under the SDK
+	// (see package sdkhttp); without it every call could pay a new dial.
+	return &http.Client{Transport: sdkhttp.Transport{Base: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dials.Add(1)
 			return d.DialContext(ctx, network, addr)
@@ -62,43 +65,7 @@ func newHTTPClient(dials *atomic.Int64) *http.Client {
 		MaxIdleConns:        maxIdleConnsPerClient,
 		MaxIdleConnsPerHost: maxIdleConnsPerClient,
 		IdleConnTimeout:     idleConnTimeout,
-	}}
-}
-
-// inMemoryBodyClient hands net/http each request body as an in-memory
-// reader, so that keep-alive connections are really reused.
-//
-// Without it, aws-sdk-go-v2 (smithy-go) passes the body wrapped in a
-// "safe" ReadCloser that it closes as soon as the call returns, and whose
-// WriteTo answers io.EOF once closed. net/http writes a body that is not a
-// known in-memory reader straight to the socket after flushing the headers,
-// then reads the body once more to check for extra bytes. When the server
-// answers before net/http's write goroutine gets to that check — common on
-// a busy 2-core machine — the SDK has already closed the body, the check
-// fails with io.EOF, and net/http closes the connection after a
-// successful call. The next call then dials a new connection (each
-// scenario's "conns" column shows it). That is a client-side artefact that
-// would make every call pay a TCP handshake and server-side connection
-// set-up, so the benchmark avoids it; it costs one copy of a ~1 KB body.
-type inMemoryBodyClient struct {
-	inner *http.Client
-}
-
-func (c *inMemoryBodyClient) Do(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return c.inner.Do(r)
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, err
-	}
-	_ = r.Body.Close()
-	req := new(http.Request)
-	*req = *r
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	req.ContentLength = int64(len(body))
-	return c.inner.Do(req)
+	}}}
 }
 
 // benchTaskDefinition is a realistic small task definition: a web server

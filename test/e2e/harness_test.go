@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
 const (
@@ -191,30 +192,10 @@ func clientFor(t testing.TB, s *server) *ecs.Client {
 	})
 }
 
-// sdkHTTPClient is the SDK's default transport with a work-around for a
-// client-side race in smithy-go v1.28.8 (go.mod's version, the latest
-// release): once a response's headers arrive the SDK closes the request
-// body, whose WriteTo then returns io.EOF. net/http's writer, still
-// checking for bytes past Content-Length with io.Copy, takes that io.EOF for
-// a failed write and closes the connection under the response body being
-// read, so a call the server answered 200 fails with "deserialization
-// failed ... use of closed network connection" (aws/aws-sdk-go-v2#2737). It
-// strikes responses larger than one read buffer (a page of 100 ARNs), more
-// often on a loaded machine. Hiding WriteTo makes io.Copy use Read, which
-// ends cleanly. smithy-go's main branch has the fix (WriteTo returns 0, nil
-// once closed); drop this when a release has it.
+// sdkHTTPClient is the SDK's default transport behind sdkhttp.Transport,
+// which avoids a client-side race in smithy-go (see package sdkhttp).
 func sdkHTTPClient() *http.Client {
-	return &http.Client{Transport: hideRequestBodyWriterTo{awshttp.NewBuildableClient().GetTransport()}}
-}
-
-type hideRequestBodyWriterTo struct{ base http.RoundTripper }
-
-func (t hideRequestBodyWriterTo) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r = r.Clone(r.Context())
-		r.Body = struct{ io.ReadCloser }{r.Body}
-	}
-	return t.base.RoundTrip(r)
+	return &http.Client{Transport: sdkhttp.Transport{Base: awshttp.NewBuildableClient().GetTransport()}}
 }
 
 // retryingClientFor is clientFor with the SDK's standard retries, for
