@@ -63,3 +63,9 @@ var (
 	ErrClusterNotFound = &Error{Code: CodeClusterNotFound, Message: "Cluster not found."}
 	ErrServiceNotFound = &Error{Code: CodeServiceNotFound, Message: "Service not found."}
 )
+
+// Unsupported is an UnsupportedFeatureException: a valid ECS request for
+// something berth does not do yet.
+func Unsupported(format string, args ...any) *Error {
+	return newErr(CodeUnsupportedFeature, format, args...)
+}

@@ -56,6 +56,10 @@ type ContainerInstance struct {
 	VersionInfo    *wire.VersionInfo `json:"versionInfo,omitempty"`
 	AgentConnected bool              `json:"agentConnected"`
 	Tags           []Tag             `json:"tags,omitempty"`
+
+	// AgentTokenHash is the SHA-256 (hex) of the credential the instance's
+	// agent authenticates with; the agent alone holds the token itself.
+	AgentTokenHash string `json:"agentTokenHash,omitempty"`
 }
 
 // Attribute limits (PutAttributes in the ECS model and developer guide).

@@ -10,6 +10,12 @@ const (
 	taskDefsPrefix        = root + "taskdefs/"
 	accountSettingsPrefix = root + "account-settings/"
 	instancesPrefix       = root + "instances/"
+	tasksPrefix           = root + "tasks/"
+	// instanceTasksIndexPrefix holds one empty key per task under its
+	// container instance, so an agent's tasks are listed without scanning
+	// the cluster's.
+	instanceTasksIndexPrefix = root + "instance-tasks/"
+	taskTokensPrefix         = root + "task-tokens/"
 )
 
 func clusterKey(name string) string            { return clustersPrefix + name }
@@ -23,3 +29,13 @@ func accountSettingKey(principal, name string) string { return accountSettingPre
 
 func clusterInstancesPrefix(cluster string) string { return instancesPrefix + cluster + "/" }
 func instanceKey(cluster, id string) string        { return clusterInstancesPrefix(cluster) + id }
+
+func clusterTasksPrefix(cluster string) string { return tasksPrefix + cluster + "/" }
+func taskKey(cluster, id string) string        { return clusterTasksPrefix(cluster) + id }
+func instanceTasksPrefix(cluster, instanceID string) string {
+	return instanceTasksIndexPrefix + cluster + "/" + instanceID + "/"
+}
+func instanceTaskKey(cluster, instanceID, taskID string) string {
+	return instanceTasksPrefix(cluster, instanceID) + taskID
+}
+func taskTokenKey(cluster, token string) string { return taskTokensPrefix + cluster + "/" + token }
