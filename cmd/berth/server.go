@@ -13,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/berth-org/berth/internal/agentproto"
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/server"
 )
@@ -28,6 +30,7 @@ const (
 // commonFlags are the flags shared by 'berth server' and 'berth dev'.
 type commonFlags struct {
 	listen, dataDir, region, account, logLevel string
+	heartbeatTimeout                           time.Duration
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -36,6 +39,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.region, "region", defaultRegion, "region in resource ARNs")
 	fs.StringVar(&c.account, "account-id", defaultAccount, "12-digit account id in resource ARNs")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.heartbeatTimeout, "agent-heartbeat-timeout", agentproto.DefaultHeartbeatTimeout, "how long an agent may miss heartbeats before its instance shows agentConnected false")
 }
 
 func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
@@ -55,6 +59,8 @@ func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
 		Region:    c.region,
 		AccountID: c.account,
 		Log:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+
+		AgentHeartbeatTimeout: c.heartbeatTimeout,
 	}, nil
 }
 

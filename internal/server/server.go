@@ -13,6 +13,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/berth-org/berth/internal/agentproto"
+	"github.com/berth-org/berth/internal/api/agentapi"
 	"github.com/berth-org/berth/internal/api/ecsapi"
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
@@ -38,6 +40,9 @@ type Config struct {
 	Auth          awsjson.AuthMode
 	Credentials   awsjson.Credentials // keys accepted in strict mode
 	Log           *slog.Logger
+	// AgentHeartbeatTimeout: how long an agent may go without a heartbeat
+	// before agentConnected turns false; 0 means the protocol's default.
+	AgentHeartbeatTimeout time.Duration
 }
 
 // Server is a running control plane.
@@ -49,6 +54,9 @@ type Server struct {
 	cli      *clientv3.Client
 	ready    atomic.Bool
 	api      atomic.Pointer[awsjson.Server]
+	agents   atomic.Pointer[agentapi.API]
+	stop     context.CancelFunc // ends the background loops
+	loops    chan struct{}      // closed when they have returned
 	done     chan struct{}
 	serveErr error
 }
@@ -63,6 +71,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	api := http.NewServeMux()
 	s.http = &http.Server{Handler: api, ReadHeaderTimeout: readHeaderTimeout, ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)}
 	api.HandleFunc("GET /healthz", s.healthz)
+	api.HandleFunc("/agent/", s.serveAgents)
 	api.HandleFunc("/", s.serveAPI)
 	go func() {
 		defer close(s.done)
@@ -86,7 +95,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	verifier := &awsjson.Verifier{Mode: cfg.Auth, Credentials: cfg.Credentials}
+	agents := agentapi.New(agentapi.Config{
+		Store: st, ECS: ecs, ARNs: arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
+		Verifier: verifier, Log: cfg.Log, HeartbeatTimeout: cfg.AgentHeartbeatTimeout,
+	})
+	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop, s.loops = stop, make(chan struct{})
+	go func() {
+		defer close(s.loops)
+		agents.Run(loopCtx)
+	}()
 	s.api.Store(awsjson.NewServer(verifier, cfg.Log, ecs.Service()))
+	s.agents.Store(agents)
 	s.ready.Store(true)
 	cfg.Log.Info("berth server ready", "listen", s.Addr(), "auth", string(cfg.Auth), "region", cfg.Region)
 	return s, nil
@@ -126,6 +146,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	api.ServeHTTP(w, r)
 }
 
+func (s *Server) serveAgents(w http.ResponseWriter, r *http.Request) {
+	agents := s.agents.Load()
+	if agents == nil || !s.ready.Load() {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"code":"` + agentproto.CodeInternal + `","message":"The server is starting; try again shortly."}` + "\n"))
+		return
+	}
+	agents.Handler().ServeHTTP(w, r)
+}
+
 // Err reports a fatal error of the embedded store.
 func (s *Server) Err() <-chan error {
 	if s.embedded == nil {
@@ -146,10 +177,17 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Close stops serving, waits for in-flight requests, and closes the store.
 func (s *Server) Close() error {
 	s.ready.Store(false)
+	if agents := s.agents.Load(); agents != nil {
+		agents.Close() // ends the long-lived session streams Shutdown would wait for
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
 	<-s.done
+	if s.stop != nil {
+		s.stop()
+		<-s.loops
+	}
 	if s.cli != nil {
 		err = errors.Join(err, s.cli.Close())
 	}

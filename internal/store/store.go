@@ -121,6 +121,7 @@ type Tx struct {
 type write struct {
 	value  []byte
 	delete bool
+	lease  clientv3.LeaseID // the key lives only as long as this lease; 0: forever
 }
 
 func newTx(ctx context.Context, kv clientv3.KV, cache *boundedMap[cachedKV], cached bool) *Tx {
@@ -200,7 +201,7 @@ func (tx *Tx) commit() (rev int64, ok bool, err error) {
 		if w := tx.pending[key]; w.delete {
 			ops = append(ops, clientv3.OpDelete(key))
 		} else {
-			ops = append(ops, clientv3.OpPut(key, string(w.value)))
+			ops = append(ops, clientv3.OpPut(key, string(w.value), clientv3.WithLease(w.lease)))
 		}
 	}
 	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)

@@ -93,3 +93,15 @@ func (s *Store) WatchClusters(ctx context.Context, fromRev int64) (<-chan Event[
 func (s *Store) WatchTaskDefinitions(ctx context.Context, fromRev int64) (<-chan Event[ecs.TaskDefinition], <-chan error) {
 	return watch[ecs.TaskDefinition](ctx, s, taskDefsPrefix, fromRev)
 }
+
+// Revision is etcd's current revision: a watch from Revision()+1 misses
+// nothing committed after this call.
+func (s *Store) Revision(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	resp, err := s.cli.Get(ctx, root+"revision-probe", clientv3.WithCountOnly())
+	if err != nil {
+		return 0, mapEtcdErr(err)
+	}
+	return resp.Header.Revision, nil
+}

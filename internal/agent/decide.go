@@ -1,0 +1,247 @@
+package agent
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// defaultStartTimeout is how long a container waits for its dependsOn
+// conditions when its definition sets no startTimeout: the ECS agent's
+// ECS_CONTAINER_START_TIMEOUT default on Linux (3 minutes).
+const defaultStartTimeout = 3 * time.Minute
+
+// actionKind is what the runner does next for a task.
+type actionKind int
+
+const (
+	actWait   actionKind = iota // nothing to do until an event or wakeAt
+	actPull                     // pull every image the task needs
+	actCreate                   // create container
+	actStart                    // start container
+	actStop                     // stop container
+	actStatus                   // move the task's lastStatus to status
+	actFail                     // stop the task on the agent's own account
+	actRemove                   // remove the task's containers (cleanup)
+)
+
+// action is one step decided for a task.
+type action struct {
+	kind      actionKind
+	container string
+	status    ecs.TaskStatus
+	stopCode  string
+	reason    string
+	wakeAt    time.Time // for actWait: when to decide again (zero: on an event only)
+}
+
+// view is everything decide looks at: the task as the server wants it,
+// what the agent knows, and when things happened.
+type view struct {
+	desired    ecs.TaskStatus
+	def        *wire.TaskDefinition
+	containers []wire.ContainerDefinition // with overrides applied, in definition order
+	known      *ecs.Known
+	// created and started say which containers exist and have been started
+	// (by name); startedAt is when each started.
+	created   map[string]bool
+	startedAt map[string]time.Time
+	// activatingAt is when the task began starting containers.
+	activatingAt time.Time
+	cleanupAt    time.Time // when a STOPPED task's containers are removed
+	removed      bool
+	now          time.Time
+}
+
+// decide returns the next step for a task: a pure function of v, so the
+// whole lifecycle is table-tested without an engine. The runner applies the
+// step and asks again until the answer is actWait.
+//
+// The transition table, by lastStatus:
+//
+//	PENDING     pull images, then → ACTIVATING
+//	ACTIVATING  create containers, start each once its dependsOn holds,
+//	            then → RUNNING when every container has started
+//	RUNNING     watch: an essential container's exit stops the task
+//	any, stopping (desired STOPPED or the agent's own stop):
+//	            stop running containers, dependents first, then
+//	            → STOPPING → DEPROVISIONING → STOPPED
+//	STOPPED     after the cleanup wait, remove the containers
+func decide(v view) action {
+	k := v.known
+	if k.LastStatus == ecs.TaskStopped {
+		if v.removed {
+			return action{kind: actWait}
+		}
+		if !v.now.Before(v.cleanupAt) {
+			return action{kind: actRemove}
+		}
+		return action{kind: actWait, wakeAt: v.cleanupAt}
+	}
+	if v.desired == ecs.TaskStopped || k.StopCode != "" {
+		return decideStop(v)
+	}
+	if c, ok := exitedEssential(v); ok {
+		return action{kind: actFail, stopCode: ecs.StopEssentialContainerExited,
+			reason: ecs.ReasonEssentialContainerExited, container: c}
+	}
+	switch k.LastStatus {
+	case ecs.TaskProvisioning, ecs.TaskPending:
+		if k.PullStoppedAt.IsZero() {
+			return action{kind: actPull}
+		}
+		return action{kind: actStatus, status: ecs.TaskActivating}
+	case ecs.TaskActivating:
+		return decideActivating(v)
+	}
+	return action{kind: actWait}
+}
+
+// exitedEssential finds an essential container that has stopped.
+func exitedEssential(v view) (string, bool) {
+	for _, c := range v.known.Containers {
+		if c.Essential && c.LastStatus == ecs.ContainerStopped && v.startedAt[c.Name].After(time.Time{}) {
+			return c.Name, true
+		}
+	}
+	return "", false
+}
+
+func decideActivating(v view) action {
+	for _, c := range v.containers {
+		if name := str(c.Name); !v.created[name] {
+			return action{kind: actCreate, container: name}
+		}
+	}
+	all := true
+	var wake time.Time
+	for _, c := range v.containers {
+		name := str(c.Name)
+		if _, started := v.startedAt[name]; started {
+			continue
+		}
+		all = false
+		ok, failed, why := dependenciesMet(v, c)
+		if failed {
+			return action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, reason: why, container: name}
+		}
+		if ok {
+			return action{kind: actStart, container: name}
+		}
+		deadline := v.activatingAt.Add(startTimeout(c))
+		if !v.now.Before(deadline) {
+			return action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: name,
+				reason: fmt.Sprintf("Dependency of container %s did not reach its condition within its startTimeout.", name)}
+		}
+		if wake.IsZero() || deadline.Before(wake) {
+			wake = deadline
+		}
+	}
+	if all {
+		return action{kind: actStatus, status: ecs.TaskRunning}
+	}
+	return action{kind: actWait, wakeAt: wake}
+}
+
+func startTimeout(c wire.ContainerDefinition) time.Duration {
+	if c.StartTimeout != nil && *c.StartTimeout > 0 {
+		return time.Duration(*c.StartTimeout) * time.Second
+	}
+	return defaultStartTimeout
+}
+
+// dependenciesMet evaluates a container's dependsOn: ok when every
+// condition holds; failed (with a reason) when one never can.
+func dependenciesMet(v view, c wire.ContainerDefinition) (ok, failed bool, why string) {
+	ok = true
+	for _, d := range c.DependsOn {
+		dep := knownContainer(v.known, str(d.ContainerName))
+		if dep == nil {
+			return false, true, fmt.Sprintf("Container %s depends on unknown container %s.", str(c.Name), str(d.ContainerName))
+		}
+		_, started := v.startedAt[dep.Name]
+		exited := started && dep.LastStatus == ecs.ContainerStopped
+		switch d.Condition {
+		case wire.ContainerConditionStart:
+			ok = ok && started
+		case wire.ContainerConditionComplete:
+			ok = ok && exited
+		case wire.ContainerConditionSuccess:
+			if exited && (dep.ExitCode == nil || *dep.ExitCode != 0) {
+				return false, true, fmt.Sprintf("Dependency container %s exited with a non-zero code, so %s was not started.", dep.Name, str(c.Name))
+			}
+			ok = ok && exited
+		case wire.ContainerConditionHealthy:
+			if exited || dep.HealthStatus == ecs.HealthUnhealthy {
+				return false, true, fmt.Sprintf("Dependency container %s did not become healthy, so %s was not started.", dep.Name, str(c.Name))
+			}
+			ok = ok && dep.HealthStatus == ecs.HealthHealthy
+		}
+	}
+	return ok, false, ""
+}
+
+// decideStop stops the task's running containers, those other containers
+// depend on last (shutdown reverses the dependsOn order), then completes
+// the stop.
+func decideStop(v view) action {
+	k := v.known
+	if k.LastStatus.Before(ecs.TaskStopping) {
+		return action{kind: actStatus, status: ecs.TaskStopping}
+	}
+	for i := len(v.containers) - 1; i >= 0; i-- {
+		name := str(v.containers[i].Name)
+		c := knownContainer(k, name)
+		if c == nil || c.LastStatus != ecs.ContainerRunning {
+			continue
+		}
+		if runningDependent(v, name) {
+			continue
+		}
+		return action{kind: actStop, container: name}
+	}
+	for _, c := range k.Containers {
+		if c.LastStatus == ecs.ContainerRunning {
+			// A dependency cycle cannot be registered, so a running
+			// container always has a stoppable dependent; stop it anyway.
+			return action{kind: actStop, container: c.Name}
+		}
+	}
+	if k.LastStatus.Before(ecs.TaskDeprovisioning) {
+		return action{kind: actStatus, status: ecs.TaskDeprovisioning}
+	}
+	return action{kind: actStatus, status: ecs.TaskStopped}
+}
+
+// runningDependent reports whether a running container depends on name.
+func runningDependent(v view, name string) bool {
+	for _, c := range v.containers {
+		for _, d := range c.DependsOn {
+			if str(d.ContainerName) != name {
+				continue
+			}
+			if kc := knownContainer(v.known, str(c.Name)); kc != nil && kc.LastStatus == ecs.ContainerRunning {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func knownContainer(k *ecs.Known, name string) *ecs.Container {
+	for i := range k.Containers {
+		if k.Containers[i].Name == name {
+			return &k.Containers[i]
+		}
+	}
+	return nil
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

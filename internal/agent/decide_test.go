@@ -1,0 +1,160 @@
+package agent
+
+import (
+	"testing"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+// taskView builds a view of a task with the given containers, desired
+// RUNNING, at lastStatus status; options adjust it.
+func taskView(status ecs.TaskStatus, defs []wire.ContainerDefinition, opts ...func(*view)) view {
+	k := &ecs.Known{LastStatus: status, PullStartedAt: t0, PullStoppedAt: t0}
+	for _, d := range defs {
+		k.Containers = append(k.Containers, ecs.Container{Name: *d.Name, LastStatus: ecs.ContainerPending, Essential: d.Essential == nil || *d.Essential})
+	}
+	v := view{desired: ecs.TaskRunning, def: &wire.TaskDefinition{}, containers: defs, known: k,
+		created: map[string]bool{}, startedAt: map[string]time.Time{}, activatingAt: t0, now: t0.Add(time.Second)}
+	for _, o := range opts {
+		o(&v)
+	}
+	return v
+}
+
+func container(name string, deps ...wire.ContainerDependency) wire.ContainerDefinition {
+	return wire.ContainerDefinition{Name: ptr(name), Image: ptr("busybox"), DependsOn: deps}
+}
+
+func nonEssential(c wire.ContainerDefinition) wire.ContainerDefinition {
+	c.Essential = ptr(false)
+	return c
+}
+
+func dep(name string, cond wire.ContainerCondition) wire.ContainerDependency {
+	return wire.ContainerDependency{ContainerName: ptr(name), Condition: cond}
+}
+
+func created(names ...string) func(*view) {
+	return func(v *view) {
+		for _, n := range names {
+			v.created[n] = true
+		}
+	}
+}
+
+func started(names ...string) func(*view) {
+	return func(v *view) {
+		for _, n := range names {
+			v.created[n] = true
+			v.startedAt[n] = t0
+			knownContainer(v.known, n).LastStatus = ecs.ContainerRunning
+		}
+	}
+}
+
+func exited(name string, code int32) func(*view) {
+	return func(v *view) {
+		v.created[name] = true
+		v.startedAt[name] = t0
+		c := knownContainer(v.known, name)
+		c.LastStatus, c.ExitCode = ecs.ContainerStopped, &code
+	}
+}
+
+func healthy(name, status string) func(*view) {
+	return func(v *view) { knownContainer(v.known, name).HealthStatus = status }
+}
+
+func desiredStopped(v *view) { v.desired = ecs.TaskStopped }
+
+func at(d time.Duration) func(*view) { return func(v *view) { v.now = t0.Add(d) } }
+
+func notPulled(v *view) { v.known.PullStoppedAt = time.Time{} }
+
+func TestDecide(t *testing.T) {
+	app, sidecar := container("app"), nonEssential(container("sidecar"))
+	cases := []struct {
+		name string
+		v    view
+		want action
+	}{
+		{"a pending task pulls first", taskView(ecs.TaskPending, []wire.ContainerDefinition{app}, notPulled), action{kind: actPull}},
+		{"once pulled it activates", taskView(ecs.TaskPending, []wire.ContainerDefinition{app}), action{kind: actStatus, status: ecs.TaskActivating}},
+		{"activating creates each container", taskView(ecs.TaskActivating, []wire.ContainerDefinition{app}), action{kind: actCreate, container: "app"}},
+		{"then starts it", taskView(ecs.TaskActivating, []wire.ContainerDefinition{app}, created("app")), action{kind: actStart, container: "app"}},
+		{"all started: RUNNING", taskView(ecs.TaskActivating, []wire.ContainerDefinition{app}, started("app")), action{kind: actStatus, status: ecs.TaskRunning}},
+		{"running and steady: wait", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app}, started("app")), action{kind: actWait}},
+		{
+			"START waits for the dependency to start",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionStart))}, created("db", "web")),
+			action{kind: actStart, container: "db"},
+		},
+		{
+			"START holds once the dependency started",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionStart))}, started("db"), created("web")),
+			action{kind: actStart, container: "web"},
+		},
+		{
+			"COMPLETE waits while the dependency runs, until startTimeout",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{nonEssential(container("init")), container("web", dep("init", wire.ContainerConditionComplete))}, started("init"), created("web")),
+			action{kind: actWait, wakeAt: t0.Add(defaultStartTimeout)},
+		},
+		{
+			"COMPLETE holds after any exit",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{nonEssential(container("init")), container("web", dep("init", wire.ContainerConditionComplete))}, exited("init", 1), created("web")),
+			action{kind: actStart, container: "web"},
+		},
+		{
+			"SUCCESS fails the task on a non-zero exit",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{nonEssential(container("init")), container("web", dep("init", wire.ContainerConditionSuccess))}, exited("init", 2), created("web")),
+			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web", reason: "Dependency container init exited with a non-zero code, so web was not started."},
+		},
+		{
+			"HEALTHY holds once the dependency is healthy",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionHealthy))}, started("db"), healthy("db", ecs.HealthHealthy), created("web")),
+			action{kind: actStart, container: "web"},
+		},
+		{
+			"HEALTHY fails on an unhealthy dependency",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionHealthy))}, started("db"), healthy("db", ecs.HealthUnhealthy), created("web")),
+			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web", reason: "Dependency container db did not become healthy, so web was not started."},
+		},
+		{
+			"a dependency past its startTimeout fails the task",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionHealthy))}, started("db"), created("web"), at(defaultStartTimeout)),
+			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web", reason: "Dependency of container web did not reach its condition within its startTimeout."},
+		},
+		{
+			"an essential exit stops the task",
+			taskView(ecs.TaskRunning, []wire.ContainerDefinition{app, sidecar}, exited("app", 3), started("sidecar")),
+			action{kind: actFail, stopCode: ecs.StopEssentialContainerExited, reason: ecs.ReasonEssentialContainerExited, container: "app"},
+		},
+		{"a non-essential exit changes nothing", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app, sidecar}, started("app"), exited("sidecar", 0)), action{kind: actWait}},
+		{"stopping first reports STOPPING", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app}, started("app"), desiredStopped), action{kind: actStatus, status: ecs.TaskStopping}},
+		{
+			"dependents stop before their dependencies",
+			taskView(ecs.TaskStopping, []wire.ContainerDefinition{container("web", dep("db", wire.ContainerConditionStart)), container("db")}, started("db", "web"), desiredStopped),
+			action{kind: actStop, container: "web"},
+		},
+		{"with nothing running: DEPROVISIONING", taskView(ecs.TaskStopping, []wire.ContainerDefinition{app}, exited("app", 0), desiredStopped), action{kind: actStatus, status: ecs.TaskDeprovisioning}},
+		{"then STOPPED", taskView(ecs.TaskDeprovisioning, []wire.ContainerDefinition{app}, exited("app", 0), desiredStopped), action{kind: actStatus, status: ecs.TaskStopped}},
+		{"a stop before any container was created", taskView(ecs.TaskPending, []wire.ContainerDefinition{app}, notPulled, desiredStopped), action{kind: actStatus, status: ecs.TaskStopping}},
+		{
+			"stopped tasks wait for the cleanup time",
+			taskView(ecs.TaskStopped, []wire.ContainerDefinition{app}, func(v *view) { v.cleanupAt = t0.Add(time.Hour) }),
+			action{kind: actWait, wakeAt: t0.Add(time.Hour)},
+		},
+		{"and are then removed", taskView(ecs.TaskStopped, []wire.ContainerDefinition{app}, at(2*time.Hour), func(v *view) { v.cleanupAt = t0.Add(time.Hour) }), action{kind: actRemove}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decide(tc.v); got != tc.want {
+				t.Errorf("decide = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,325 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/berth-org/berth/internal/agentproto"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+const (
+	// defaultStopTimeout is how long a container gets between its stop
+	// signal and SIGKILL when its definition sets no stopTimeout: the ECS
+	// agent's ECS_CONTAINER_STOP_TIMEOUT default.
+	defaultStopTimeout = 30 * time.Second
+	// maxStepsPerWake bounds the steps one wake-up takes before it reports
+	// and waits again, so a task can never spin the agent.
+	maxStepsPerWake = 64
+	// retryDelay paces a step that failed for a reason outside the task
+	// (the engine unreachable): decide again after it.
+	retryDelay = time.Second
+	// oomReason is ECS's container reason for a container the kernel
+	// killed at its memory limit.
+	oomReason = "OutOfMemoryError: Container killed due to memory usage"
+)
+
+// runner drives one task. Its goroutine is the only writer of the task's
+// known state: it observes the containers, asks decide for the next step,
+// applies it, persists, and reports.
+type runner struct {
+	agent *Agent
+	id    string
+	arn   string
+	log   *slog.Logger
+	wake  chan struct{}
+
+	mu      sync.Mutex
+	payload agentproto.Task // the server's latest view; guarded by mu
+	orphan  bool            // guarded by mu
+	resent  bool            // guarded by mu: report the state again
+
+	st         *taskState // owned by the goroutine
+	containers []wire.ContainerDefinition
+	dirty      bool
+}
+
+func newRunner(a *Agent, id string, st *taskState) *runner {
+	r := &runner{agent: a, id: id, arn: st.Payload.Task.ARN, st: st, payload: st.Payload, orphan: st.Orphaned, wake: make(chan struct{}, 1),
+		log: a.log.With("task", id)}
+	if r.st.RuntimeIDs == nil {
+		r.st.RuntimeIDs = map[string]string{}
+	}
+	if r.st.StartedAt == nil {
+		r.st.StartedAt = map[string]time.Time{}
+	}
+	r.containers = ecs.ApplyOverrides(&st.Payload.Definition, st.Payload.Task.Overrides)
+	return r
+}
+
+// update hands the runner the server's latest view of its task.
+func (r *runner) update(p agentproto.Task) {
+	r.mu.Lock()
+	if p.Task.Version >= r.payload.Task.Version {
+		r.payload = p
+	}
+	r.mu.Unlock()
+	r.poke()
+}
+
+// abandon tells the runner the server no longer has its task.
+func (r *runner) abandon() {
+	r.mu.Lock()
+	r.orphan = true
+	r.mu.Unlock()
+	r.poke()
+}
+
+// resend reports the task's state again, whether or not it changed: after
+// a new session, so the server reconciles with everything the agent knows.
+func (r *runner) resend() {
+	r.mu.Lock()
+	r.resent = true
+	r.mu.Unlock()
+	r.poke()
+}
+
+func (r *runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run drives the task until it is stopped, cleaned up and forgotten, or
+// ctx ends (the agent stopping; its containers keep running).
+func (r *runner) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		wakeAt, done := r.round(ctx)
+		if done || ctx.Err() != nil {
+			return
+		}
+		if !wakeAt.IsZero() {
+			timer.Reset(max(time.Until(wakeAt), 0))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// round observes, steps until there is nothing to do, and reports. It
+// returns when to wake up again, or done when the task is forgotten.
+func (r *runner) round(ctx context.Context) (time.Time, bool) {
+	r.mu.Lock()
+	desired, orphan := r.payload.Task.DesiredStatus, r.orphan
+	r.st.Payload, r.st.Orphaned = r.payload, orphan
+	if r.resent {
+		r.resent, r.dirty = false, true
+	}
+	r.mu.Unlock()
+	if orphan {
+		desired = ecs.TaskStopped
+	}
+	r.observe(ctx)
+	for range maxStepsPerWake {
+		act := decide(r.view(desired, orphan))
+		if act.kind == actWait {
+			r.commit()
+			if r.st.Removed {
+				// Forget the task once the server has its final state; a
+				// later snapshot still listing it as STOPPED is ignored.
+				if r.agent.reporter.settled(r.st.Payload.Task.ARN) {
+					r.agent.forget(r.id)
+					return time.Time{}, true
+				}
+				return time.Now().Add(retryDelay), false
+			}
+			return act.wakeAt, false
+		}
+		if err := r.apply(ctx, act); err != nil {
+			r.log.Warn("task step failed; retrying", "step", act.kind, "container", act.container, "err", err)
+			r.commit()
+			return time.Now().Add(retryDelay), false
+		}
+		r.observe(ctx)
+		r.commit()
+	}
+	return time.Now(), false
+}
+
+func (r *runner) view(desired ecs.TaskStatus, orphan bool) view {
+	cleanupAt := r.st.CleanupAt
+	if orphan {
+		cleanupAt = time.Time{}
+	}
+	created := map[string]bool{}
+	for name, id := range r.st.RuntimeIDs {
+		created[name] = id != ""
+	}
+	return view{
+		desired: desired, def: &r.st.Payload.Definition, containers: r.containers, known: &r.st.Known,
+		created: created, startedAt: r.st.StartedAt, activatingAt: r.st.ActivatingAt,
+		cleanupAt: cleanupAt, removed: r.st.Removed, now: r.agent.now(),
+	}
+}
+
+// commit persists and reports the known state if it changed: persisted
+// first, so that a crash can never have reported what the agent then
+// forgets.
+func (r *runner) commit() {
+	if !r.dirty {
+		return
+	}
+	r.dirty = false
+	r.st.Known.Seq++
+	r.st.Known.HealthStatus = ecs.TaskHealth(r.st.Known.Containers)
+	if err := r.agent.disk.saveTask(r.id, r.st); err != nil {
+		r.log.Error("cannot persist task state", "err", err)
+	}
+	r.agent.reporter.enqueue(agentproto.TaskState{TaskARN: r.st.Payload.Task.ARN, Known: cloneKnown(r.st.Known)})
+}
+
+func cloneKnown(k ecs.Known) ecs.Known {
+	k.Containers = slices.Clone(k.Containers)
+	return k
+}
+
+// observe inspects the task's containers and folds what it sees into the
+// known state.
+func (r *runner) observe(ctx context.Context) {
+	for i := range r.st.Known.Containers {
+		c := &r.st.Known.Containers[i]
+		id := r.st.RuntimeIDs[c.Name]
+		if id == "" || c.LastStatus == ecs.ContainerStopped && r.st.Removed {
+			continue
+		}
+		info, err := r.agent.rt.Inspect(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			r.containerVanished(c)
+			continue
+		}
+		if err != nil {
+			r.log.Warn("cannot inspect container", "container", c.Name, "err", err)
+			continue
+		}
+		r.fold(c, info)
+	}
+}
+
+// containerVanished handles a container removed behind the agent's back.
+func (r *runner) containerVanished(c *ecs.Container) {
+	if _, started := r.st.StartedAt[c.Name]; !started {
+		delete(r.st.RuntimeIDs, c.Name) // never started: create it again
+		return
+	}
+	if c.LastStatus != ecs.ContainerStopped {
+		c.LastStatus = ecs.ContainerStopped
+		c.Reason = "The container was removed outside the agent."
+		r.dirty = true
+	}
+}
+
+func (r *runner) fold(c *ecs.Container, info ContainerInfo) {
+	next := *c
+	next.RuntimeID = info.ID
+	next.ImageDigest = info.ImageDigest
+	switch {
+	case info.Running:
+		next.LastStatus = ecs.ContainerRunning
+		next.NetworkBindings = info.NetworkBindings
+		if _, ok := r.st.StartedAt[c.Name]; !ok {
+			// Started by an agent that died before persisting it.
+			r.st.StartedAt[c.Name] = info.StartedAt
+			r.dirty = true
+		}
+	case info.Exited:
+		next.LastStatus = ecs.ContainerStopped
+		code := int32(info.ExitCode)
+		next.ExitCode = &code
+		next.NetworkBindings = nil
+		if info.OOMKilled {
+			next.Reason = oomReason
+		}
+		if _, ok := r.st.StartedAt[c.Name]; !ok {
+			r.st.StartedAt[c.Name] = info.StartedAt
+			r.dirty = true
+		}
+	}
+	next.HealthStatus = containerHealth(r.containerDef(c.Name), info.Health)
+	if !containerEqual(*c, next) {
+		*c = next
+		r.dirty = true
+	}
+}
+
+func containerHealth(def *wire.ContainerDefinition, h string) string {
+	if def == nil || def.HealthCheck == nil {
+		return ecs.HealthUnknown
+	}
+	switch h {
+	case RuntimeHealthHealthy:
+		return ecs.HealthHealthy
+	case RuntimeHealthUnhealthy:
+		return ecs.HealthUnhealthy
+	}
+	return ecs.HealthUnknown
+}
+
+func containerEqual(a, b ecs.Container) bool {
+	return a.RuntimeID == b.RuntimeID && a.ImageDigest == b.ImageDigest && a.LastStatus == b.LastStatus &&
+		a.Reason == b.Reason && a.HealthStatus == b.HealthStatus && equalExit(a.ExitCode, b.ExitCode) &&
+		slices.EqualFunc(a.NetworkBindings, b.NetworkBindings, bindingEqual)
+}
+
+func equalExit(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func bindingEqual(a, b wire.NetworkBinding) bool {
+	return str(a.BindIP) == str(b.BindIP) && i32(a.ContainerPort) == i32(b.ContainerPort) &&
+		i32(a.HostPort) == i32(b.HostPort) && a.Protocol == b.Protocol
+}
+
+func i32(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (r *runner) containerDef(name string) *wire.ContainerDefinition {
+	for i := range r.containers {
+		if str(r.containers[i].Name) == name {
+			return &r.containers[i]
+		}
+	}
+	return nil
+}
+
+// labels are the labels every container of this task carries.
+func (r *runner) labels(container string) map[string]string {
+	return map[string]string{
+		LabelInstanceARN:   r.agent.identity().InstanceARN,
+		LabelCluster:       r.st.Payload.Task.Cluster,
+		LabelTaskARN:       r.st.Payload.Task.ARN,
+		LabelContainerName: container,
+	}
+}
+
+func (r *runner) volumesFrom(def *wire.ContainerDefinition) map[string]string {
+	out := map[string]string{}
+	for _, vf := range def.VolumesFrom {
+		out[str(vf.SourceContainer)] = r.st.RuntimeIDs[str(vf.SourceContainer)]
+	}
+	return maps.Clone(out)
+}

@@ -1,0 +1,142 @@
+package agentapi
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// subscriberBuffer is how many task changes a session may lag behind the
+// watch before it is cut off; the agent then reconnects and starts again
+// from a snapshot, so a slow agent never stalls the others.
+const subscriberBuffer = 1024
+
+// restartDelay paces a watch loop restarting after a failure (etcd
+// unreachable): quick enough to resume promptly, slow enough not to spin.
+const restartDelay = 500 * time.Millisecond
+
+type instanceKey struct{ cluster, id string }
+
+// subscriber is one session's feed of its instance's task changes.
+type subscriber struct {
+	key     instanceKey
+	changes chan change
+	// lost is closed when changes overflowed or the watch restarted: the
+	// session must end so its agent resynchronizes from a snapshot.
+	lost     chan struct{}
+	lostOnce sync.Once
+}
+
+func (s *subscriber) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
+
+// hub fans one watch of every task out to the sessions of the instances
+// the tasks are placed on.
+type hub struct {
+	mu   sync.Mutex
+	subs map[instanceKey]map[*subscriber]struct{}
+	// ready is true while a watch runs that delivers every change after
+	// any snapshot a new subscriber can read; a subscriber arriving while
+	// it is false is cut off at once and retries.
+	ready bool
+}
+
+func newHub() *hub { return &hub{subs: map[instanceKey]map[*subscriber]struct{}{}} }
+
+func (h *hub) subscribe(cluster, id string) *subscriber {
+	s := &subscriber{key: instanceKey{cluster, id}, changes: make(chan change, subscriberBuffer), lost: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs[s.key] == nil {
+		h.subs[s.key] = map[*subscriber]struct{}{}
+	}
+	// One session per instance: a newer session ends the older ones, so a
+	// stale connection of a restarted agent never receives its tasks.
+	for old := range h.subs[s.key] {
+		old.markLost()
+	}
+	h.subs[s.key][s] = struct{}{}
+	if !h.ready {
+		s.markLost()
+	}
+	return s
+}
+
+func (h *hub) unsubscribe(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs[s.key], s)
+	if len(h.subs[s.key]) == 0 {
+		delete(h.subs, s.key)
+	}
+}
+
+// change is a task as committed at an etcd revision.
+type change struct {
+	task *ecs.Task
+	rev  int64
+}
+
+func (h *hub) publish(c change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs[instanceKey{c.task.Cluster, c.task.ContainerInstanceID}] {
+		select {
+		case s.changes <- c:
+		default:
+			s.markLost()
+		}
+	}
+}
+
+// setReady marks the watch running or, when false, cuts every session
+// off: after a watch failure, changes may have been missed.
+func (h *hub) setReady(ready bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ready = ready
+	if ready {
+		return
+	}
+	for _, set := range h.subs {
+		for s := range set {
+			s.markLost()
+		}
+	}
+}
+
+// runHub watches every task and publishes each change, restarting after a
+// failure; sessions open before the restart are cut off to resynchronize.
+// A session subscribes before it reads its snapshot and skips changes at
+// or below the snapshot's revision, so it misses nothing in between.
+func (a *API) runHub(ctx context.Context) {
+	for ctx.Err() == nil {
+		a.watchTasks(ctx)
+		a.hub.setReady(false)
+		select {
+		case <-ctx.Done():
+		case <-time.After(restartDelay):
+		}
+	}
+}
+
+func (a *API) watchTasks(ctx context.Context) {
+	rev, err := a.store.Revision(ctx)
+	if err != nil {
+		a.log.Warn("task watch cannot start", "err", err)
+		return
+	}
+	events, errc := a.store.WatchTasks(ctx, rev+1)
+	a.hub.setReady(true)
+	for ev := range events {
+		// Deletions are purges of long-stopped tasks, which the agent
+		// forgot when it reported them STOPPED.
+		if ev.Value != nil {
+			a.hub.publish(change{ev.Value, ev.Revision})
+		}
+	}
+	if err := <-errc; err != nil {
+		a.log.Warn("task watch failed; restarting", "err", err)
+	}
+}

@@ -1,0 +1,103 @@
+package agentapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/berth-org/berth/internal/agentproto"
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+)
+
+// maxReportTasks bounds one state report; the agent batches below it.
+const maxReportTasks = 500
+
+func (a *API) handleState(w http.ResponseWriter, r *http.Request) {
+	inst, err := a.authenticate(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	rep, err := decodeBody[agentproto.StateReport](body)
+	if err == nil && len(rep.Tasks) > maxReportTasks {
+		err = badRequest("A state report carries at most 500 tasks.")
+	}
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	ack, err := a.applyReport(r.Context(), inst, rep)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ack)
+}
+
+// applyReport applies an agent's task states in one transaction. Tasks
+// that are not this instance's are reported Unknown and never touched, so
+// an agent can report only its own tasks. A task's first report of STOPPED
+// returns what it held to the instance.
+func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep *agentproto.StateReport) (agentproto.StateAck, error) {
+	var ack agentproto.StateAck
+	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
+		ack = agentproto.StateAck{}
+		var owner *ecs.ContainerInstance
+		for _, st := range rep.Tasks {
+			t, err := a.ownTask(tx, inst, st.TaskARN)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				ack.Unknown = append(ack.Unknown, st.TaskARN)
+				continue
+			}
+			if !t.ApplyKnown(st.Known) {
+				continue
+			}
+			ack.Applied++
+			if t.Known.LastStatus == ecs.TaskStopped && !t.Released {
+				if owner == nil {
+					if owner, err = tx.GetInstance(inst.Cluster, inst.ID); err != nil {
+						return err
+					}
+				}
+				owner.Release(t.Held)
+				t.Released = true
+			}
+			if err := tx.PutTask(t); err != nil {
+				return err
+			}
+		}
+		if owner != nil {
+			return tx.PutInstance(owner)
+		}
+		return nil
+	})
+	return ack, err
+}
+
+// ownTask reads the task ref names if it is placed on inst; nil if not.
+func (a *API) ownTask(tx *store.Tx, inst *ecs.ContainerInstance, ref string) (*ecs.Task, error) {
+	parsed, err := arn.Parse(ref)
+	if err != nil || !a.arns.Owns(parsed) || parsed.Type() != "task" {
+		return nil, nil
+	}
+	cluster, id, ok := strings.Cut(parsed.Path(), "/")
+	if !ok || cluster != inst.Cluster {
+		return nil, nil
+	}
+	t, err := tx.GetTask(cluster, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.ContainerInstanceID != inst.ID) {
+		return nil, nil
+	}
+	return t, err
+}
