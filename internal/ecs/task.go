@@ -72,24 +72,24 @@ const MaxStopReasonLength = 255
 // under Known (lastStatus, containers, timestamps it observes). Version is
 // bumped by every write, as ECS bumps it on every state change.
 type Task struct {
-	ID                   string            `json:"id"`
-	ARN                  string            `json:"arn"`
-	Cluster              string            `json:"cluster"`
-	ClusterARN           string            `json:"clusterArn"`
-	TaskDefinitionARN    string            `json:"taskDefinitionArn"`
-	Family               string            `json:"family"`
-	ContainerInstanceID  string            `json:"containerInstanceId"`
-	ContainerInstanceARN string            `json:"containerInstanceArn"`
-	AvailabilityZone     string            `json:"availabilityZone,omitempty"`
-	Group                string            `json:"group"`
-	StartedBy            string            `json:"startedBy,omitempty"`
-	CPU                  string            `json:"cpu,omitempty"`
-	Memory               string            `json:"memory,omitempty"`
+	ID                   string             `json:"id"`
+	ARN                  string             `json:"arn"`
+	Cluster              string             `json:"cluster"`
+	ClusterARN           string             `json:"clusterArn"`
+	TaskDefinitionARN    string             `json:"taskDefinitionArn"`
+	Family               string             `json:"family"`
+	ContainerInstanceID  string             `json:"containerInstanceId"`
+	ContainerInstanceARN string             `json:"containerInstanceArn"`
+	AvailabilityZone     string             `json:"availabilityZone,omitempty"`
+	Group                string             `json:"group"`
+	StartedBy            string             `json:"startedBy,omitempty"`
+	CPU                  string             `json:"cpu,omitempty"`
+	Memory               string             `json:"memory,omitempty"`
 	Overrides            *wire.TaskOverride `json:"overrides,omitempty"`
-	EnableExecuteCommand bool              `json:"enableExecuteCommand,omitempty"`
-	Tags                 []Tag             `json:"tags,omitempty"`
-	CreatedAt            time.Time         `json:"createdAt"`
-	Version              int64             `json:"version"`
+	EnableExecuteCommand bool               `json:"enableExecuteCommand,omitempty"`
+	Tags                 []Tag              `json:"tags,omitempty"`
+	CreatedAt            time.Time          `json:"createdAt"`
+	Version              int64              `json:"version"`
 
 	// Held is what the task holds on its instance until Released.
 	Held     Requirements `json:"held"`

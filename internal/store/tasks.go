@@ -24,9 +24,13 @@ func (s *Store) ListTasks(ctx context.Context, cluster, after string, limit int,
 // resume key of that listing starts with it.
 func TaskListPrefix(cluster string) string { return clusterTasksPrefix(cluster) }
 
-// instanceTasksBatch is how many tasks one read of an instance's tasks
-// fetches per etcd transaction; etcd allows 128 operations in one.
-const instanceTasksBatch = 100
+// TaskPageKey is the 'after' key that resumes a listing of a cluster's
+// tasks after task id.
+func TaskPageKey(cluster, id string) string { return taskKey(cluster, id) }
+
+// taskReadBatch is how many tasks one etcd transaction reads; etcd allows
+// 128 operations in one.
+const taskReadBatch = 100
 
 // ListInstanceTasks returns every task placed on a container instance, read
 // at one etcd revision, and that revision: a watch from rev+1 sees every
@@ -39,29 +43,45 @@ func (s *Store) ListInstanceTasks(ctx context.Context, cluster, instanceID strin
 		return nil, 0, mapEtcdErr(err)
 	}
 	rev := idx.Header.Revision
+	ids := make([]string, len(idx.Kvs))
+	for i, kv := range idx.Kvs {
+		ids[i] = string(kv.Key[strings.LastIndexByte(string(kv.Key), '/')+1:])
+	}
+	out, err := s.getTasks(ctx, cluster, ids, clientv3.WithRev(rev))
+	return out, rev, err
+}
+
+// GetTasks reads tasks of one cluster by id, in the order given, in batched
+// etcd transactions. Ids that name no task are left out.
+func (s *Store) GetTasks(ctx context.Context, cluster string, ids []string) ([]*ecs.Task, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	return s.getTasks(ctx, cluster, ids)
+}
+
+func (s *Store) getTasks(ctx context.Context, cluster string, ids []string, opts ...clientv3.OpOption) ([]*ecs.Task, error) {
 	var out []*ecs.Task
-	for start := 0; start < len(idx.Kvs); start += instanceTasksBatch {
-		end := min(start+instanceTasksBatch, len(idx.Kvs))
+	for start := 0; start < len(ids); start += taskReadBatch {
+		end := min(start+taskReadBatch, len(ids))
 		ops := make([]clientv3.Op, 0, end-start)
-		for _, kv := range idx.Kvs[start:end] {
-			id := string(kv.Key[strings.LastIndexByte(string(kv.Key), '/')+1:])
-			ops = append(ops, clientv3.OpGet(taskKey(cluster, id), clientv3.WithRev(rev)))
+		for _, id := range ids[start:end] {
+			ops = append(ops, clientv3.OpGet(taskKey(cluster, id), opts...))
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
-			return nil, 0, mapEtcdErr(err)
+			return nil, mapEtcdErr(err)
 		}
 		for _, r := range resp.Responses {
 			for _, kv := range r.GetResponseRange().Kvs {
 				t, err := decodeKV[ecs.Task](s.decode, kv)
 				if err != nil {
-					return nil, 0, err
+					return nil, err
 				}
 				out = append(out, t)
 			}
 		}
 	}
-	return out, rev, nil
+	return out, nil
 }
 
 // WatchTasks streams task changes in every cluster from revision fromRev on.

@@ -24,9 +24,9 @@ const ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
 type signedCall struct {
 	target  string // operation name, without the ECS prefix
 	body    string
-	key     string    // access key id; default testAccessKey
-	secret  string    // default testSecretKey
-	at      time.Time // signing time; default now
+	key     string        // access key id; default testAccessKey
+	secret  string        // default testSecretKey
+	skewBy  time.Duration // the signing clock's offset from now, applied when the request is signed
 	tamper  func(*http.Request)
 	noSign  bool
 	rawHost string // overrides the Host header after signing
@@ -73,12 +73,9 @@ func (c signedCall) do(t *testing.T, s *server) rawResult {
 }
 
 func (c signedCall) sign(t *testing.T, req *http.Request) {
-	key, secret, at := c.key, c.secret, c.at
+	key, secret, at := c.key, c.secret, time.Now().Add(c.skewBy)
 	if key == "" {
 		key, secret = testAccessKey, testSecretKey
-	}
-	if at.IsZero() {
-		at = time.Now()
 	}
 	sum := sha256.Sum256([]byte(c.body))
 	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
@@ -99,13 +96,13 @@ func TestSigV4ThroughTheServer(t *testing.T) {
 		wantMsg  string // prefix of the message
 	}{
 		{name: "right key", call: signedCall{target: "ListClusters", body: "{}"}},
-		{name: "just inside the past skew window", call: signedCall{target: "ListClusters", body: "{}", at: time.Now().Add(-skew + 5*time.Second)}},
-		{name: "just inside the future skew window", call: signedCall{target: "ListClusters", body: "{}", at: time.Now().Add(skew - 5*time.Second)}},
+		{name: "just inside the past skew window", call: signedCall{target: "ListClusters", body: "{}", skewBy: -skew + 5*time.Second}},
+		{name: "just inside the future skew window", call: signedCall{target: "ListClusters", body: "{}", skewBy: skew - 5*time.Second}},
 		{name: "unsigned", call: signedCall{target: "ListClusters", body: "{}", noSign: true}, wantType: "MissingAuthenticationTokenException", wantMsg: "Missing Authentication Token"},
 		{name: "unknown key", call: signedCall{target: "ListClusters", body: "{}", key: "AKIDUNKNOWN", secret: "x"}, wantType: "UnrecognizedClientException", wantMsg: "The security token included in the request is invalid."},
 		{name: "wrong secret", call: signedCall{target: "ListClusters", body: "{}", key: testAccessKey, secret: "wrong"}, wantType: "InvalidSignatureException", wantMsg: "The request signature we calculated does not match the signature you provided."},
-		{name: "expired", call: signedCall{target: "ListClusters", body: "{}", at: time.Now().Add(-skew - time.Minute)}, wantType: "InvalidSignatureException", wantMsg: "Signature expired: "},
-		{name: "from the future", call: signedCall{target: "ListClusters", body: "{}", at: time.Now().Add(skew + time.Minute)}, wantType: "InvalidSignatureException", wantMsg: "Signature not yet current: "},
+		{name: "expired", call: signedCall{target: "ListClusters", body: "{}", skewBy: -skew - time.Minute}, wantType: "InvalidSignatureException", wantMsg: "Signature expired: "},
+		{name: "from the future", call: signedCall{target: "ListClusters", body: "{}", skewBy: skew + time.Minute}, wantType: "InvalidSignatureException", wantMsg: "Signature not yet current: "},
 		{name: "body changed after signing", call: signedCall{target: "ListClusters", body: "{}", tamper: func(r *http.Request) {
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader([]byte(`{ }`))), 3
 		}}, wantType: "InvalidSignatureException", wantMsg: "The request signature we calculated does not match"},
@@ -162,7 +159,7 @@ func TestProtocolErrors(t *testing.T) {
 		{name: "wrong JSON type names the member", call: signedCall{target: "ListClusters", body: `{"maxResults":"ten"}`}, status: 400, wantType: "SerializationException", wantMsg: "Member 'maxResults' must be an integer"},
 		{name: "wrong type in a nested member", call: signedCall{target: "RegisterTaskDefinition", body: `{"family":"f","containerDefinitions":[{"name":"a","memory":"lots"}]}`}, status: 400, wantType: "SerializationException", wantMsg: "Member 'containerDefinitions.memory' must be an integer"},
 		{name: "not an object", call: signedCall{target: "ListClusters", body: `[]`}, status: 400, wantType: "SerializationException", wantMsg: "The request body must be a JSON object."},
-		{name: "operation not built yet", call: signedCall{target: "RunTask", body: `{"taskDefinition":"x"}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support RunTask yet."},
+		{name: "operation not built yet", call: signedCall{target: "CreateService", body: `{"serviceName":"x"}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support CreateService yet."},
 		{name: "operation newer than the model", call: signedCall{target: "ListGateways", body: `{}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support ListGateways yet."},
 		{name: "body over 1 MiB", call: signedCall{target: "ListClusters", body: `{"nextToken":"` + strings.Repeat("a", 1<<20) + `"}`}, status: 413, wantType: "RequestEntityTooLargeException"},
 	}

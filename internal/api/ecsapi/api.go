@@ -56,6 +56,7 @@ func (a *API) Service() *awsjson.Service {
 	a.registerTags(svc)
 	a.registerAccountSettings(svc)
 	a.registerInstances(svc)
+	a.registerTasks(svc)
 	for _, name := range append(wire.ECSOperations, newerOperations...) {
 		if !svc.Has(name) {
 			svc.Handle(name, unsupported(name))

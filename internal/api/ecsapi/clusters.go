@@ -3,6 +3,7 @@ package ecsapi
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/berth-org/berth/internal/arn"
@@ -145,7 +146,9 @@ var allClusterFields = map[wire.ClusterField]bool{
 
 func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) (*wire.Cluster, error) {
 	// Counts are derived from the resources they count, never stored here.
-	// No tasks or services exist yet, so those counts are zero.
+	// No services exist yet. The task counts stay zero until a watch-fed
+	// cluster summary can give them without a scan of the cluster's tasks
+	// per describe.
 	instances, err := a.registeredInstances(ctx, c.Name)
 	if err != nil {
 		return nil, err
@@ -154,7 +157,7 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 		ClusterArn:                        ptr(c.ARN),
 		ClusterName:                       ptr(c.Name),
 		Status:                            ptr(string(c.Status)),
-		RegisteredContainerInstancesCount: i32(instances),
+		RegisteredContainerInstancesCount: i32(len(instances)),
 		RunningTasksCount:                 i32(0),
 		PendingTasksCount:                 i32(0),
 		ActiveServicesCount:               i32(0),
@@ -342,14 +345,35 @@ func (a *API) updateClusterTx(ctx context.Context, name string, change func(*sto
 	return out, err
 }
 
-// errClusterHasInstances is ECS's refusal to delete a cluster with
-// registered container instances.
-var errClusterHasInstances = &ecs.Error{Code: ecs.CodeClusterContainsInstances, Message: "The Cluster cannot be deleted while Container Instances are active or draining."}
+// Refusals to delete a cluster that is not empty, worded as ECS words them.
+var (
+	errClusterHasInstances = &ecs.Error{Code: ecs.CodeClusterContainsInstances, Message: "The Cluster cannot be deleted while Container Instances are active or draining."}
+	errClusterHasTasks     = &ecs.Error{Code: ecs.CodeClusterContainsTasks, Message: "The Cluster cannot be deleted while Tasks are active."}
+)
 
 // DeleteCluster marks a cluster INACTIVE. It stays describable; the name
-// can be created again. A cluster with ACTIVE or DRAINING container
-// instances is refused (tasks and services join this check as they come to
-// exist).
+// can be created again. A cluster is refused while it has tasks that have
+// not stopped, then while it has ACTIVE or DRAINING container instances
+// (services join these checks as they come to exist).
+//
+// Only tasks on registered instances count: a task on a deregistered
+// (INACTIVE) instance was orphaned by a forced deregistration, which asked
+// it to stop; no agent will report it again, and ECS no longer accounts
+// for such tasks.
+//
+// The checks are race-free, though they read tasks and instances outside
+// the transaction:
+//   - a registration that commits while they run bumps the membership guard
+//     this transaction reads, so the deletion runs again and sees it;
+//   - a placement reads the cluster in its own transaction, so one that
+//     comes after this deletion commits finds the cluster INACTIVE;
+//   - a placement that commits first needs an ACTIVE instance. If it
+//     commits before the instances below are listed, its instance is either
+//     still registered, hence listed, with its tasks listed after it; or
+//     deregistered since, which only force allows, orphaning the task. If
+//     it commits after, its instance was ACTIVE or DRAINING when listed
+//     (an INACTIVE instance never becomes ACTIVE again), which refuses the
+//     deletion.
 func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) (*wire.DeleteClusterResponse, error) {
 	if err := required("cluster", in.Cluster); err != nil {
 		return nil, err
@@ -362,11 +386,20 @@ func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) 
 		if err := tx.GuardMembership(name); err != nil {
 			return err
 		}
-		n, err := a.registeredInstances(ctx, name)
+		instances, err := a.registeredInstances(ctx, name)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
+		for _, i := range instances {
+			tasks, _, err := a.store.ListInstanceTasks(ctx, name, i.ID)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(tasks, ecs.TaskActive) {
+				return errClusterHasTasks
+			}
+		}
+		if len(instances) > 0 {
 			return errClusterHasInstances
 		}
 		c.Status = ecs.ClusterInactive
@@ -383,10 +416,10 @@ func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) 
 	return &wire.DeleteClusterResponse{Cluster: w}, nil
 }
 
-// registeredInstances counts a cluster's ACTIVE and DRAINING instances.
-func (a *API) registeredInstances(ctx context.Context, cluster string) (int, error) {
+// registeredInstances lists a cluster's ACTIVE and DRAINING instances.
+func (a *API) registeredInstances(ctx context.Context, cluster string) ([]*ecs.ContainerInstance, error) {
 	page, err := a.store.ListInstances(ctx, cluster, "", allInstances, func(i *ecs.ContainerInstance) bool {
 		return i.Status != ecs.InstanceInactive
 	})
-	return len(page.Items), err
+	return page.Items, err
 }

@@ -2,7 +2,9 @@ package ecsapi
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/wire"
@@ -18,6 +20,31 @@ func str(p *string) string {
 }
 
 func i32(n int) *int32 { v := int32(n); return &v }
+
+// optString is s for a response, or absent when empty.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// optTime is t for a response, or absent when zero.
+func optTime(t time.Time) *wire.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return wire.NewTime(t)
+}
+
+// intString is an optional integer as the optional string ECS reports it
+// as ("256"); "" when absent.
+func intString(v *int32) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(int(*v))
+}
 
 // required checks that a required string member is present and not empty.
 func required(member string, v *string) error {

@@ -51,19 +51,32 @@ func (a *API) activeClusterName(ctx context.Context, ref *string) (string, error
 // instanceID resolves a container-instance reference (id or ARN) within a
 // cluster. ok is false when it cannot name an instance of that cluster.
 func (a *API) instanceID(cluster, ref string) (id string, ok bool) {
+	return a.clusterResourceID(cluster, ref, "container-instance")
+}
+
+// clusterResourceID resolves a reference to a resource that lives in a
+// cluster (a task or a container instance: an id, or an ARN of the form
+// <type>/<cluster>/<id>). ok is false when ref cannot name a resource of
+// that type in that cluster.
+func (a *API) clusterResourceID(cluster, ref, typ string) (id string, ok bool) {
 	if !arn.IsARN(ref) {
-		return ref, validInstanceID(ref)
+		return ref, validID(ref)
 	}
 	parsed, err := arn.Parse(ref)
-	if err != nil || !a.arns.Owns(parsed) || parsed.Type() != "container-instance" {
+	if err != nil || !a.arns.Owns(parsed) || parsed.Type() != typ {
 		return "", false
 	}
 	c, id, found := strings.Cut(parsed.Path(), "/")
-	return id, found && c == cluster && validInstanceID(id)
+	return id, found && c == cluster && validID(id)
 }
 
-// validInstanceID accepts ECS's forms: 32 hex digits, or a UUID.
-func validInstanceID(id string) bool {
+// newID is a new task, container or container-instance id in ECS's
+// current form: 32 lowercase hex digits (a random UUID without dashes).
+func newID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
+
+// validID accepts ECS's forms of task and container-instance ids: 32 hex
+// digits, or a UUID.
+func validID(id string) bool {
 	if len(id) != 32 && len(id) != 36 {
 		return false
 	}
@@ -99,12 +112,7 @@ func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterCo
 	}
 	var out *ecs.ContainerInstance
 	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
-		// Reading the cluster in the transaction makes a concurrent
-		// DeleteCluster and this registration exclusive.
-		if c, err := tx.GetCluster(cluster); err != nil || c.Status != ecs.ClusterActive {
-			if err == nil || errors.Is(err, store.ErrNotFound) {
-				return ecs.ErrClusterNotFound
-			}
+		if err := activeClusterTx(tx, cluster); err != nil {
 			return err
 		}
 		if err := tx.BumpMembership(cluster); err != nil {
@@ -129,7 +137,11 @@ func (a *API) RegisterContainerInstance(ctx context.Context, in *wire.RegisterCo
 		return nil, err
 	}
 	a.log.Info("registered container instance", "cluster", cluster, "instance", out.ID)
-	return &wire.RegisterContainerInstanceResponse{ContainerInstance: instanceToWire(out, true)}, nil
+	w, err := a.instanceWire(ctx, out, true)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.RegisterContainerInstanceResponse{ContainerInstance: w}, nil
 }
 
 // newInstance validates a registration and builds the instance it
@@ -156,7 +168,7 @@ func (a *API) newInstance(cluster string, in *wire.RegisterContainerInstanceRequ
 		}
 		attrs = ecs.SetAttribute(attrs, at)
 	}
-	id := strings.ReplaceAll(uuid.NewString(), "-", "")
+	id := newID()
 	if ref := str(in.ContainerInstanceArn); ref != "" {
 		var ok bool
 		if id, ok = a.instanceID(cluster, ref); !ok || !arn.IsARN(ref) {
@@ -217,9 +229,19 @@ func reregister(cur, fresh *ecs.ContainerInstance) *ecs.ContainerInstance {
 	return &out
 }
 
-// instanceToWire converts an instance for a response. No tasks exist yet,
-// so the task counts are zero.
-func instanceToWire(i *ecs.ContainerInstance, withTags bool) *wire.ContainerInstance {
+// instanceWire converts an instance for a response, counting its tasks
+// through the instance's task index (never a scan of the cluster's tasks).
+func (a *API) instanceWire(ctx context.Context, i *ecs.ContainerInstance, withTags bool) (*wire.ContainerInstance, error) {
+	tasks, _, err := a.store.ListInstanceTasks(ctx, i.Cluster, i.ID)
+	if err != nil {
+		return nil, err
+	}
+	running, pending := ecs.CountTasks(tasks)
+	return instanceToWire(i, running, pending, withTags), nil
+}
+
+// instanceToWire converts an instance that has running and pending tasks.
+func instanceToWire(i *ecs.ContainerInstance, running, pending int, withTags bool) *wire.ContainerInstance {
 	out := &wire.ContainerInstance{
 		ContainerInstanceArn: ptr(i.ARN),
 		Ec2InstanceId:        ptr(i.EC2InstanceID),
@@ -231,8 +253,8 @@ func instanceToWire(i *ecs.ContainerInstance, withTags bool) *wire.ContainerInst
 		Attributes:           make([]wire.Attribute, 0, len(i.Attributes)),
 		VersionInfo:          i.VersionInfo,
 		AgentConnected:       ptr(i.AgentConnected),
-		RunningTasksCount:    i32(0),
-		PendingTasksCount:    i32(0),
+		RunningTasksCount:    i32(running),
+		PendingTasksCount:    i32(pending),
 		Attachments:          []wire.Attachment{},
 	}
 	if i.StatusReason != "" {

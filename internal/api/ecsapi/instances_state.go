@@ -39,7 +39,10 @@ func (a *API) DescribeContainerInstances(ctx context.Context, in *wire.DescribeC
 		case err != nil:
 			return nil, err
 		default:
-			w := instanceToWire(i, withTags)
+			w, err := a.instanceWire(ctx, i, withTags)
+			if err != nil {
+				return nil, err
+			}
 			if withHealth {
 				// Instance health comes from the agent's runtime checks;
 				// until an agent reports them there is no data.
@@ -63,6 +66,8 @@ func (a *API) findInstance(ctx context.Context, cluster, ref string) (*ecs.Conta
 	return i, err
 }
 
+// instanceRefARN is the ARN a failure names for an instance reference: the
+// instance's full ARN when ref is a valid id or ARN, else ref as given.
 func (a *API) instanceRefARN(cluster, ref string) string {
 	if id, ok := a.instanceID(cluster, ref); ok {
 		return a.arns.ContainerInstance(cluster, id)
@@ -109,9 +114,27 @@ func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainer
 	return out, nil
 }
 
+// errInstanceHasTasks refuses to deregister, without force, an instance
+// whose tasks have not all stopped. The wording is moto's, which mirrors
+// AWS's and is what scripts around DeregisterContainerInstance match.
+var errInstanceHasTasks = ecs.InvalidParameter("Found running tasks on the instance.")
+
 // DeregisterContainerInstance marks an instance INACTIVE: no task is placed
-// on it again, and it stays describable. With no tasks in berth yet, force
-// changes nothing.
+// on it again, and it stays describable.
+//
+// An instance with tasks that have not stopped (by their last known
+// status) is refused unless force is set. With force, each of those tasks
+// that is still meant to run is asked to stop, with stopCode UserInitiated
+// and ECS's stoppedReason "Container instance deregistration forced by
+// user" (developer guide, "Stopped tasks"); the tasks are then orphaned, as
+// ECS puts it: their instance takes no further part, and they no longer
+// keep the cluster from being deleted.
+//
+// The instance and up to stopBatch of its tasks change in one transaction.
+// An instance with more tasks than that has the rest stopped in further
+// transactions: no task can be placed on it in between, as it is INACTIVE.
+// If the server stops midway, deregistering again with force stops the
+// remainder.
 func (a *API) DeregisterContainerInstance(ctx context.Context, in *wire.DeregisterContainerInstanceRequest) (*wire.DeregisterContainerInstanceResponse, error) {
 	if err := required("containerInstance", in.ContainerInstance); err != nil {
 		return nil, err
@@ -120,19 +143,64 @@ func (a *API) DeregisterContainerInstance(ctx context.Context, in *wire.Deregist
 	if err != nil {
 		return nil, err
 	}
-	i, err := a.updateInstance(ctx, cluster, *in.ContainerInstance, func(i *ecs.ContainerInstance) error {
+	id, ok := a.instanceID(cluster, *in.ContainerInstance)
+	if !ok {
+		return nil, errInstanceNotFound
+	}
+	force := in.Force != nil && *in.Force
+	var out *ecs.ContainerInstance
+	var toStop []string
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		i, err := tx.GetInstance(cluster, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return errInstanceNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out, toStop = i, nil
+		if i.Status == ecs.InstanceInactive && !force {
+			return nil
+		}
+		// Listed after the instance was read: a placement that commits in
+		// between changes the instance and fails this transaction, which
+		// then runs again and lists the new task.
+		tasks, _, err := a.store.ListInstanceTasks(ctx, cluster, id)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			if ecs.TaskActive(t) {
+				toStop = append(toStop, t.ID)
+			}
+		}
+		if len(toStop) > 0 && !force {
+			return errInstanceHasTasks
+		}
 		if i.Status != ecs.InstanceInactive {
 			i.Status = ecs.InstanceInactive
 			i.AgentConnected = false
 			i.Version++
+			if err := tx.PutInstance(i); err != nil {
+				return err
+			}
 		}
-		return nil
+		return a.requestStopsTx(tx, cluster, toStop[:min(len(toStop), stopBatch)], ecs.StopUserInitiated, ecs.ReasonInstanceDeregistrationForced)
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.log.Info("deregistered container instance", "cluster", cluster, "instance", i.ID)
-	return &wire.DeregisterContainerInstanceResponse{ContainerInstance: instanceToWire(i, false)}, nil
+	if len(toStop) > stopBatch {
+		if err := a.requestStops(ctx, cluster, toStop[stopBatch:], ecs.StopUserInitiated, ecs.ReasonInstanceDeregistrationForced); err != nil {
+			return nil, err
+		}
+	}
+	a.log.Info("deregistered container instance", "cluster", cluster, "instance", out.ID, "tasks_stopped", len(toStop))
+	w, err := a.instanceWire(ctx, out, false)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.DeregisterContainerInstanceResponse{ContainerInstance: w}, nil
 }
 
 // updateInstance applies change to one instance in a transaction.
@@ -196,7 +264,11 @@ func (a *API) UpdateContainerInstancesState(ctx context.Context, in *wire.Update
 		case err != nil:
 			return nil, err
 		default:
-			out.ContainerInstances = append(out.ContainerInstances, *instanceToWire(i, false))
+			w, err := a.instanceWire(ctx, i, false)
+			if err != nil {
+				return nil, err
+			}
+			out.ContainerInstances = append(out.ContainerInstances, *w)
 		}
 	}
 	return out, nil

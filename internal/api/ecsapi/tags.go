@@ -27,8 +27,8 @@ type taggable struct {
 	put func(tx *store.Tx, tags []ecs.Tag) error
 }
 
-// resolveTaggable finds the resource an ARN names. Clusters and task
-// definitions can be tagged today; tasks, services and container instances
+// resolveTaggable finds the resource an ARN names. Clusters, task
+// definitions, container instances and tasks can be tagged today; services
 // join as they come to exist.
 func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 	if err := required("resourceArn", resourceARN); err != nil {
@@ -52,13 +52,16 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 			return taggable{}, errInvalidARN
 		}
 		return a.taskDefinitionTags(family, n), nil
-	case "container-instance":
+	case "container-instance", "task":
 		cluster, id, ok := strings.Cut(parsed.Path(), "/")
-		if !ok || !validInstanceID(id) {
+		if !ok || !validID(id) {
 			return taggable{}, errInvalidARN
 		}
+		if parsed.Type() == "task" {
+			return a.taskTags(cluster, id), nil
+		}
 		return a.instanceTags(cluster, id), nil
-	case "task", "service", "capacity-provider", "task-set":
+	case "service", "capacity-provider", "task-set":
 		return taggable{}, errResourceNotFound
 	default:
 		return taggable{}, errInvalidARN
@@ -123,6 +126,14 @@ func (a *API) instanceTags(cluster, id string) taggable {
 		return i, notFoundAs(err, errResourceNotFound)
 	}
 	return taggableOf(load, func(i *ecs.ContainerInstance) *[]ecs.Tag { return &i.Tags }, (*store.Tx).PutInstance)
+}
+
+func (a *API) taskTags(cluster, id string) taggable {
+	load := func(tx *store.Tx) (*ecs.Task, error) {
+		t, err := tx.GetTask(cluster, id)
+		return t, notFoundAs(err, errResourceNotFound)
+	}
+	return taggableOf(load, func(t *ecs.Task) *[]ecs.Tag { return &t.Tags }, (*store.Tx).PutTask)
 }
 
 // TagResource adds or overwrites tags on a resource.

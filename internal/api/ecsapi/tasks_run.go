@@ -1,0 +1,209 @@
+package ecsapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// errNoInstances answers RunTask in a cluster without a registered (ACTIVE
+// or DRAINING) container instance, in ECS's words (quoted in
+// aws/containers-roadmap#2532).
+var errNoInstances = ecs.InvalidParameter("No Container Instances were found in your cluster.")
+
+// errPlacementOptions refuses what the placement engine will bring; berth
+// never ignores a constraint or strategy a caller asked for.
+var errPlacementOptions = ecs.Unsupported("berth does not support placementConstraints and placementStrategy yet: placement constraints and strategies come with the placement engine.")
+
+// RunTask starts count tasks of a task definition on the cluster's
+// container instances, first fit in instance-id order (see tasks_place.go).
+// Tasks that cannot be placed come back in failures, one entry per
+// instance and the reason it refused them; partial placement is normal.
+//
+// With a clientToken, the first request that places a task records the
+// token with the tasks it started, in the same transaction. The same token
+// with the same request returns those tasks again, described afresh; with
+// a different request it is a ConflictException naming them. A request
+// that placed nothing records nothing: retrying it cannot duplicate a task.
+func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTaskResponse, error) {
+	count, err := validateRunTask(in)
+	if err != nil {
+		return nil, err
+	}
+	l, err := a.prepareLaunch(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	token, digest := str(in.ClientToken), ""
+	if token != "" {
+		if digest, err = runTaskDigest(*in, l.cluster); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		placed  []*ecs.Task
+		refused []wire.Failure
+		prior   *store.TaskToken
+	)
+	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
+		placed, refused, prior = nil, nil, nil
+		if err := activeClusterTx(tx, l.cluster); err != nil {
+			return err
+		}
+		if token != "" {
+			tok, err := tx.GetTaskToken(l.cluster, token)
+			if err == nil {
+				prior = tok
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		snapshot, err := a.registeredInstances(ctx, l.cluster)
+		if err != nil {
+			return err
+		}
+		if len(snapshot) == 0 {
+			return errNoInstances
+		}
+		hosts, why, err := placeFirstFit(tx, snapshot, l.needs, count)
+		if err != nil {
+			return err
+		}
+		if placed, err = a.createTasks(tx, l, hosts); err != nil {
+			return err
+		}
+		refused = why
+		if token == "" || len(placed) == 0 {
+			return nil
+		}
+		return recordToken(tx, l.cluster, token, digest, placed, refused, a.timestamp())
+	})
+	if err != nil {
+		return nil, err
+	}
+	if prior != nil {
+		return a.replayRunTask(ctx, l.cluster, prior, digest)
+	}
+	a.log.Info("ran tasks", "cluster", l.cluster, "family", l.def.Family(), "placed", len(placed), "unplaced", count-len(placed))
+	if refused == nil {
+		refused = []wire.Failure{}
+	}
+	return &wire.RunTaskResponse{Tasks: tasksToWire(placed, true), Failures: refused}, nil
+}
+
+// validateRunTask checks what only RunTask takes and returns the count of
+// tasks to start.
+func validateRunTask(in *wire.RunTaskRequest) (int, error) {
+	count := 1
+	if in.Count != nil {
+		count = int(*in.Count)
+	}
+	if count < 1 || count > ecs.MaxRunTaskCount {
+		return 0, ecs.InvalidParameter("count must be between 1 and %d.", ecs.MaxRunTaskCount)
+	}
+	switch in.LaunchType {
+	case "", wire.LaunchTypeEc2:
+	case wire.LaunchTypeFargate, wire.LaunchTypeExternal, wire.LaunchTypeManagedInstances:
+		return 0, ecs.Unsupported("berth runs tasks on the cluster's container instances only: launchType %s is not supported. Use launchType EC2, or omit it.", in.LaunchType)
+	default:
+		return 0, validateEnum("launchType", in.LaunchType, wire.LaunchType("").Values())
+	}
+	if len(in.CapacityProviderStrategy) > 0 {
+		return 0, ecs.Unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")
+	}
+	if len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0 {
+		return 0, errPlacementOptions
+	}
+	return count, ecs.ValidateClientToken(str(in.ClientToken))
+}
+
+// createTasks creates a task of l on each host, in order, and writes each
+// host once with what its tasks hold.
+func (a *API) createTasks(tx *store.Tx, l *launch, hosts []*ecs.ContainerInstance) ([]*ecs.Task, error) {
+	tasks := make([]*ecs.Task, 0, len(hosts))
+	written := map[*ecs.ContainerInstance]bool{}
+	for _, h := range hosts {
+		t := a.newTask(l, h)
+		if err := tx.CreateTask(t); err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
+		if !written[h] {
+			written[h] = true
+			if err := tx.PutInstance(h); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return tasks, nil
+}
+
+// runTaskDigest identifies a RunTask request for its clientToken: a hash
+// of the request as decoded, with the cluster as resolved (so "default"
+// and an omitted cluster are the same request) and without the token.
+func runTaskDigest(in wire.RunTaskRequest, cluster string) (string, error) {
+	in.ClientToken, in.Cluster = nil, &cluster
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return "", fmt.Errorf("encode RunTask request: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func recordToken(tx *store.Tx, cluster, token, digest string, placed []*ecs.Task, refused []wire.Failure, now time.Time) error {
+	rec := &store.TaskToken{RequestDigest: digest, CreatedAt: now}
+	for _, t := range placed {
+		rec.TaskARNs = append(rec.TaskARNs, t.ARN)
+	}
+	if len(refused) > 0 {
+		raw, err := json.Marshal(refused)
+		if err != nil {
+			return fmt.Errorf("encode RunTask failures: %w", err)
+		}
+		rec.Failures = raw
+	}
+	return tx.PutTaskToken(cluster, token, rec)
+}
+
+// replayRunTask answers a RunTask whose clientToken was used before: the
+// tasks it started, described afresh, or a ConflictException when the
+// token came with a different request.
+func (a *API) replayRunTask(ctx context.Context, cluster string, prior *store.TaskToken, digest string) (*wire.RunTaskResponse, error) {
+	if prior.RequestDigest != digest {
+		// ConflictException carries resourceIds, a member ecs.Error has no
+		// room for; the protocol layer sends an *awsjson.Error as it is.
+		return nil, &awsjson.Error{
+			Type:    string(ecs.CodeConflict),
+			Message: "The provided clientToken is already in use with a different RunTask request.",
+			Extra:   map[string]any{"resourceIds": prior.TaskARNs},
+		}
+	}
+	ids := make([]string, len(prior.TaskARNs))
+	for i, taskARN := range prior.TaskARNs {
+		ids[i] = taskARN[strings.LastIndexByte(taskARN, '/')+1:]
+	}
+	tasks, err := a.describeTaskIDs(ctx, cluster, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	refused := []wire.Failure{}
+	if len(prior.Failures) > 0 {
+		if err := json.Unmarshal(prior.Failures, &refused); err != nil {
+			return nil, fmt.Errorf("decode RunTask failures of a clientToken: %w", err)
+		}
+	}
+	return &wire.RunTaskResponse{Tasks: tasks, Failures: refused}, nil
+}
