@@ -7,19 +7,25 @@ FUZZTIME ?= 10s
 # STATICCHECK is pinned so that lint results do not change under us.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build dev test lint unit e2e fuzz generate bench-api clean
+.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/berth
 
-# The embedded default: server and embedded etcd on 127.0.0.1:4040.
-dev:
+# The embedded default: server, embedded etcd and one local agent on
+# 127.0.0.1:4040, running tasks on the local Docker Engine.
+dev: docker
 	$(GO) run ./cmd/berth dev
 
+# Docker Engine running and the local test image built; installs Debian's
+# docker.io when missing (needs root then).
+docker:
+	bash scripts/ensure-docker.sh
+
 # Everything CI runs: lint, all tests, short fuzz runs.
-test: lint unit fuzz
+test: lint docker unit fuzz
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,11 +33,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# Unit, integration and end-to-end tests (real server, real etcd, AWS CLI).
-unit:
+# Unit, integration and end-to-end tests (real server, real etcd, real
+# agents on Docker Engine, aws-sdk-go-v2 and the AWS CLI).
+unit: docker
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-e2e:
+e2e: docker
 	$(GO) test -count=1 -timeout 20m ./test/e2e/...
 
 # Bounded runs of every fuzz target.
@@ -50,6 +57,11 @@ generate:
 BENCH_API_FLAGS ?=
 bench-api:
 	$(GO) run ./bench/api $(BENCH_API_FLAGS)
+
+# Task start latency and agent memory vs raw docker run; last line: RESULT ...
+BENCH_TASKS_FLAGS ?=
+bench-tasks: docker
+	$(GO) run ./bench/tasks $(BENCH_TASKS_FLAGS)
 
 clean:
 	rm -rf bin

@@ -24,6 +24,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fset.SetOutput(stderr)
 	var common commonFlags
 	common.register(fset)
+	agents := fset.Int("agents", 1, "local agents to run in this process, each its own container instance in its own availability zone, sharing the local Docker Engine")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -39,7 +40,18 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err := writeFileAtomic(path, []byte(env)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "berth is running at %s. In another shell:\n\n  source %s\n  aws ecs list-clusters\n\nor export these:\n\n%s\n", srv.URL(), path, env)
+		errc, err := devAgents(ctx, *agents, srv.URL(), cfg.Region, cfg.DataDir, cfg.Log)
+		if err != nil {
+			return err
+		}
+		go func() {
+			for range *agents {
+				if err := <-errc; err != nil {
+					cfg.Log.Error("agent stopped", "err", err)
+				}
+			}
+		}()
+		fmt.Fprintf(stdout, "berth is running at %s with %d local agent(s). In another shell:\n\n  source %s\n  aws ecs list-container-instances\n\nor export these:\n\n%s\n", srv.URL(), *agents, path, env)
 		return nil
 	})
 }

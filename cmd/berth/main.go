@@ -21,6 +21,7 @@ const usage = `berth — a self-hosted container orchestrator that speaks the Am
 Usage:
   berth dev     [flags]   server with embedded etcd, for one machine (start here)
   berth server  [flags]   control plane for production
+  berth agent   [flags]   run this machine's containers as a container instance
   berth version           print the version
 
 Run 'berth <command> -h' for the flags of a command.
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServer(ctx, args[1:], stderr)
 	case "dev":
 		return runDev(ctx, args[1:], stdout, stderr)
+	case "agent":
+		return runAgent(ctx, args[1:], stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "berth", version.String())
 		return nil

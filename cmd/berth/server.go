@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth-org/berth/internal/agentproto"
 	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/controller"
 	"github.com/berth-org/berth/internal/server"
 )
 
@@ -30,7 +31,7 @@ const (
 // commonFlags are the flags shared by 'berth server' and 'berth dev'.
 type commonFlags struct {
 	listen, dataDir, region, account, logLevel string
-	heartbeatTimeout                           time.Duration
+	heartbeatTimeout, taskRetention            time.Duration
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.account, "account-id", defaultAccount, "12-digit account id in resource ARNs")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.heartbeatTimeout, "agent-heartbeat-timeout", agentproto.DefaultHeartbeatTimeout, "how long an agent may miss heartbeats before its instance shows agentConnected false")
+	fs.DurationVar(&c.taskRetention, "task-retention", controller.DefaultTaskRetention, "how long stopped tasks stay describable before they are purged")
 }
 
 func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
@@ -61,6 +63,7 @@ func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
 		Log:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 
 		AgentHeartbeatTimeout: c.heartbeatTimeout,
+		TaskRetention:         c.taskRetention,
 	}, nil
 }
 

@@ -144,7 +144,7 @@ func (c *cluster) place(a *Agent, taskDef string) string {
 		t := &ecs.Task{ID: id, ARN: c.arns.Task("default", id), Cluster: "default", ClusterARN: c.arns.Cluster("default"),
 			TaskDefinitionARN: taskDef, Family: family, ContainerInstanceID: inst.ID, ContainerInstanceARN: inst.ARN,
 			Group: "family:" + family, DesiredStatus: ecs.TaskRunning, Version: 1, CreatedAt: time.Now(),
-			Held: ecs.Requirements{CPU: 128, Memory: 64},
+			Held:  ecs.Requirements{CPU: 128, Memory: 64},
 			Known: ecs.Known{LastStatus: ecs.TaskPending, Containers: []ecs.Container{{Name: "app", LastStatus: ecs.ContainerPending, Essential: true}}}}
 		i, err := tx.GetInstance(inst.Cluster, inst.ID)
 		if err != nil {

@@ -43,9 +43,9 @@ type taskState struct {
 // disk is the agent's data directory.
 type disk struct{ dir string }
 
-func (d disk) identityPath() string        { return filepath.Join(d.dir, "identity.json") }
-func (d disk) tasksDir() string            { return filepath.Join(d.dir, "tasks") }
-func (d disk) taskPath(id string) string   { return filepath.Join(d.tasksDir(), id+".json") }
+func (d disk) identityPath() string             { return filepath.Join(d.dir, "identity.json") }
+func (d disk) tasksDir() string                 { return filepath.Join(d.dir, "tasks") }
+func (d disk) taskPath(id string) string        { return filepath.Join(d.tasksDir(), id+".json") }
 func (d disk) loadIdentity() (*identity, error) { return readJSON[identity](d.identityPath()) }
 func (d disk) saveIdentity(id *identity) error  { return writeJSON(d.identityPath(), id) }
 func (d disk) saveTask(id string, st *taskState) error {

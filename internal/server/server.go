@@ -18,6 +18,7 @@ import (
 	"github.com/berth-org/berth/internal/api/ecsapi"
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
+	"github.com/berth-org/berth/internal/controller"
 	"github.com/berth-org/berth/internal/store"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	// AgentHeartbeatTimeout: how long an agent may go without a heartbeat
 	// before agentConnected turns false; 0 means the protocol's default.
 	AgentHeartbeatTimeout time.Duration
+	// TaskRetention is how long stopped tasks stay describable; 0 means
+	// controller.DefaultTaskRetention.
+	TaskRetention time.Duration
 }
 
 // Server is a running control plane.
@@ -101,9 +105,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop, s.loops = stop, make(chan struct{})
+	retention := &controller.Retention{Store: st, Log: cfg.Log, Retention: cfg.TaskRetention, Now: time.Now}
 	go func() {
 		defer close(s.loops)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			retention.Run(loopCtx)
+		}()
 		agents.Run(loopCtx)
+		<-done
 	}()
 	s.api.Store(awsjson.NewServer(verifier, cfg.Log, ecs.Service()))
 	s.agents.Store(agents)

@@ -110,15 +110,26 @@ func (s *Store) GetAgentSession(ctx context.Context, cluster, instanceID string)
 }
 
 // MarkAgentDisconnected sets an instance's agentConnected to false unless
-// a session is live for it (its agent reconnected in the meantime).
-func (s *Store) MarkAgentDisconnected(ctx context.Context, cluster, instanceID string) (bool, error) {
+// a session newer than the ended one is live (its agent reconnected in the
+// meantime).
+//
+// A session key older than the end is the ended session itself, seen by a
+// read that raced its deletion: etcd notifies watchers of a write a moment
+// before concurrent reads see it. It counts as ended; the commit, ordered
+// after the deletion, then fails its compare and runs again on fresh reads.
+func (s *Store) MarkAgentDisconnected(ctx context.Context, e SessionEnd) (bool, error) {
 	changed := false
+	key := agentSessionKey(e.Cluster, e.InstanceID)
 	_, err := s.Update(ctx, func(tx *Tx) error {
 		changed = false
-		if _, err := tx.get(agentSessionKey(cluster, instanceID)); !errors.Is(err, ErrNotFound) {
-			return err // nil: a live session, nothing to do
+		_, err := tx.get(key)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		inst, err := tx.GetInstance(cluster, instanceID)
+		if err == nil && tx.reads[key] > e.Revision {
+			return nil // a newer session is live
+		}
+		inst, err := tx.GetInstance(e.Cluster, e.InstanceID)
 		if errors.Is(err, ErrNotFound) || (err == nil && !inst.AgentConnected) {
 			return nil
 		}
@@ -133,8 +144,12 @@ func (s *Store) MarkAgentDisconnected(ctx context.Context, cluster, instanceID s
 	return changed, err
 }
 
-// SessionEnd names an instance whose agent session ended.
-type SessionEnd struct{ Cluster, InstanceID string }
+// SessionEnd names an instance whose agent session ended at Revision: a
+// session key created after it belongs to a newer session.
+type SessionEnd struct {
+	Cluster, InstanceID string
+	Revision            int64
+}
 
 // WatchSessionEnds reports every instance whose agent is marked connected
 // but has no live session — at start, for sessions that ended while no
@@ -171,7 +186,7 @@ func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) err
 			return false, err
 		}
 		if inst.AgentConnected && !live[agentSessionKey(inst.Cluster, inst.ID)] {
-			stale = append(stale, SessionEnd{inst.Cluster, inst.ID})
+			stale = append(stale, SessionEnd{inst.Cluster, inst.ID, sessions.Header.Revision})
 		}
 		return true, nil
 	})
@@ -194,7 +209,7 @@ func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) err
 		for _, ev := range resp.Events {
 			cluster, id, _ := strings.Cut(strings.TrimPrefix(string(ev.Kv.Key), agentSessionsPrefix), "/")
 			select {
-			case out <- SessionEnd{cluster, id}:
+			case out <- SessionEnd{cluster, id, ev.Kv.ModRevision}:
 			case <-ctx.Done():
 				return nil
 			}
@@ -202,3 +217,4 @@ func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) err
 	}
 	return nil
 }
+

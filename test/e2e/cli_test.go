@@ -55,8 +55,35 @@ func TestAWSCLI(t *testing.T) {
 		if err := dev.stop(); err != nil {
 			t.Errorf("stop berth dev: %v", err)
 		}
+		removeContainers(devAgentARN(dev))
 	})
 	cli := &awsCLI{bin: bin, env: cliEnv(t, dev)}
+
+	t.Run("run-task runs a container on the dev agent", func(t *testing.T) {
+		t.Parallel()
+		family := uniqueName(t, "cli")
+		var registered struct {
+			TaskDefinition struct {
+				TaskDefinitionArn string `json:"taskDefinitionArn"`
+			} `json:"taskDefinition"`
+		}
+		cli.ok(t, &registered, "ecs", "register-task-definition", "--family", family, "--container-definitions",
+			`[{"name":"app","image":"`+testImage+`","memory":32,"command":["sleep","600"],"stopTimeout":1}]`)
+		var ran struct {
+			Tasks []struct {
+				TaskArn string `json:"taskArn"`
+			} `json:"tasks"`
+			Failures []any `json:"failures"`
+		}
+		cli.ok(t, &ran, "ecs", "run-task", "--task-definition", family)
+		if len(ran.Tasks) != 1 || len(ran.Failures) != 0 {
+			t.Fatalf("run-task = %+v, want one task placed on the dev agent", ran)
+		}
+		arn := ran.Tasks[0].TaskArn
+		cli.ok(t, nil, "ecs", "wait", "tasks-running", "--tasks", arn)
+		cli.ok(t, nil, "ecs", "stop-task", "--task", arn, "--reason", "done")
+		cli.ok(t, nil, "ecs", "wait", "tasks-stopped", "--tasks", arn)
+	})
 
 	t.Run("list-clusters shows the default cluster", func(t *testing.T) {
 		t.Parallel()
@@ -414,6 +441,18 @@ func TestAWSCLI(t *testing.T) {
 
 // requireAWSCLI returns the path of the 'aws' command. Without it the test
 // fails in CI, where the CLI is part of the toolchain, and skips elsewhere.
+// devAgentARN is the instance ARN of a 'berth dev' server's first agent.
+func devAgentARN(s *server) string {
+	raw, err := os.ReadFile(filepath.Join(s.dataDir, "agents", "1", "identity.json"))
+	var id struct {
+		ARN string `json:"containerInstanceArn"`
+	}
+	if err != nil || json.Unmarshal(raw, &id) != nil {
+		return ""
+	}
+	return id.ARN
+}
+
 func requireAWSCLI(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("aws")

@@ -213,7 +213,7 @@ func (a *API) runSessionMonitor(ctx context.Context) {
 	for ctx.Err() == nil {
 		ends, errc := a.store.WatchSessionEnds(ctx)
 		for e := range ends {
-			changed, err := a.store.MarkAgentDisconnected(ctx, e.Cluster, e.InstanceID)
+			changed, err := a.store.MarkAgentDisconnected(ctx, e)
 			if err != nil {
 				a.log.Warn("cannot mark agent disconnected", "cluster", e.Cluster, "instance", e.InstanceID, "err", err)
 			} else if changed {

@@ -1,0 +1,92 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
+)
+
+// DefaultTaskRetention is how long a stopped task stays describable: ECS
+// keeps stopped tasks visible "for at least one hour" (DescribeTasks).
+const DefaultTaskRetention = time.Hour
+
+// Retention purges tasks that have been STOPPED for longer than the
+// retention period.
+type Retention struct {
+	Store     *store.Store
+	Log       *slog.Logger
+	Retention time.Duration // 0 means DefaultTaskRetention
+	Now       func() time.Time
+}
+
+// Expired reports whether a task is to be purged at now: it is STOPPED
+// and stopped more than retention ago.
+func Expired(t *ecs.Task, now time.Time, retention time.Duration) bool {
+	return t.Known.LastStatus == ecs.TaskStopped && !t.Known.StoppedAt.IsZero() && now.Sub(t.Known.StoppedAt) > retention
+}
+
+// Run sweeps every tenth of the retention period (at least every second,
+// at most every minute) until ctx ends: a task is purged at most 10% late.
+func (r *Retention) Run(ctx context.Context) {
+	retention := r.retention()
+	every := min(max(retention/10, time.Second), time.Minute)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+			r.Log.Warn("task retention sweep failed", "err", err)
+		} else if n > 0 {
+			r.Log.Info("purged stopped tasks", "tasks", n)
+		}
+	}
+}
+
+func (r *Retention) retention() time.Duration {
+	if r.Retention <= 0 {
+		return DefaultTaskRetention
+	}
+	return r.Retention
+}
+
+// Sweep purges every expired task and reports how many it purged.
+func (r *Retention) Sweep(ctx context.Context) (int, error) {
+	now, retention := r.Now(), r.retention()
+	var expired []*ecs.Task
+	err := r.Store.ForEachTask(ctx, func(t *ecs.Task) bool {
+		if Expired(t, now, retention) {
+			expired = append(expired, t)
+		}
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	purged := 0
+	for _, t := range expired {
+		_, err := r.Store.Update(ctx, func(tx *store.Tx) error {
+			cur, err := tx.GetTask(t.Cluster, t.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil || !Expired(cur, now, retention) {
+				return err
+			}
+			tx.DeleteTask(cur)
+			return nil
+		})
+		if err != nil {
+			return purged, err
+		}
+		purged++
+	}
+	return purged, nil
+}
