@@ -2,8 +2,10 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -239,6 +241,9 @@ func TestAgentStopsTaskWhenEssentialContainerExits(t *testing.T) {
 	if ec := stopped.Known.Containers[0].ExitCode; ec == nil || *ec != 3 {
 		t.Errorf("exit code = %v, want 3", ec)
 	}
+	if stopped.DesiredStatus != ecs.TaskStopped || stopped.StoppingAt.IsZero() {
+		t.Errorf("desiredStatus %s, stoppingAt %v; want STOPPED with a time, as ECS records a task that stopped on its own", stopped.DesiredStatus, stopped.StoppingAt)
+	}
 }
 
 func TestAgentRestartReadoptsRunningTasks(t *testing.T) {
@@ -313,5 +318,53 @@ func TestAgentTokenOnlyReadsItsOwnInstance(t *testing.T) {
 	}
 	if got := c.task(id).Known.LastStatus; got != ecs.TaskRunning {
 		t.Errorf("task is %s, want RUNNING", got)
+	}
+}
+
+func TestAgentProtocolRejectsBadRequests(t *testing.T) {
+	c := newCluster(t)
+	a, _ := c.startAgent(newFakeRuntime(), t.TempDir())
+	token := a.identity().Token
+	post := func(path, instance, token, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, c.url+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set(agentproto.HeaderInstance, instance)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e agentproto.ErrorBody
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Code
+	}
+	tooMany := `{"tasks":[` + strings.TrimSuffix(strings.Repeat(`{"taskArn":"x"},`, 501), ",") + `]}`
+	cases := []struct {
+		name, path, instance, token, body string
+		status                            int
+		code                              string
+	}{
+		{"report without a token", agentproto.PathState, a.InstanceARN(), "", `{"tasks":[]}`, 401, agentproto.CodeUnauthorized},
+		{"report with a wrong token", agentproto.PathState, a.InstanceARN(), "not-the-token", `{"tasks":[]}`, 401, agentproto.CodeUnauthorized},
+		{"report for an instance that is not an ARN", agentproto.PathState, "i-123", token, `{"tasks":[]}`, 401, agentproto.CodeUnauthorized},
+		{"report that is not JSON", agentproto.PathState, a.InstanceARN(), token, `{"tasks":`, 400, agentproto.CodeBadRequest},
+		{"report of over 500 tasks", agentproto.PathState, a.InstanceARN(), token, tooMany, 400, agentproto.CodeBadRequest},
+		{"heartbeat with a wrong token", agentproto.PathHeartbeat, a.InstanceARN(), "x", `{}`, 401, agentproto.CodeUnauthorized},
+		{"unsigned first registration", agentproto.PathRegister, "", "", `{"cluster":"default"}`, 401, agentproto.CodeUnauthorized},
+		{"registration that is not JSON", agentproto.PathRegister, "", "", `nope`, 400, agentproto.CodeBadRequest},
+		{"re-registration of another instance with this token", agentproto.PathRegister, a.InstanceARN(), token,
+			`{"cluster":"default","containerInstanceArn":"arn:aws:ecs:us-east-1:000000000000:container-instance/default/0123456789abcdef0123456789abcdef"}`, 401, agentproto.CodeUnauthorized},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, code := post(tc.path, tc.instance, tc.token, tc.body); status != tc.status || code != tc.code {
+				t.Errorf("got %d %s, want %d %s", status, code, tc.status, tc.code)
+			}
+		})
+	}
+	if inst := c.instance(a.InstanceARN()); !inst.AgentConnected || inst.Version == 0 {
+		t.Errorf("bad requests disturbed the instance: %+v", inst)
 	}
 }

@@ -140,7 +140,12 @@ func (r *runner) create(ctx context.Context, name string) error {
 			r.dirty = true
 			return nil
 		}
-		if errors.Is(err, ErrCreate) || errors.Is(err, ErrPrivileged) {
+		if errors.Is(err, ErrPrivileged) {
+			// Refused by this agent's policy, which ECS words as a create
+			// failure.
+			err = fmt.Errorf("%w: %w", ErrCreate, err)
+		}
+		if errors.Is(err, ErrCreate) {
 			r.fail(name, ecs.StopTaskFailedToStart, err.Error())
 			return nil
 		}

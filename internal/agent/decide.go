@@ -66,8 +66,9 @@ type view struct {
 //	            then → RUNNING when every container has started
 //	RUNNING     watch: an essential container's exit stops the task
 //	any, stopping (desired STOPPED or the agent's own stop):
+//	            → DEACTIVATING (if it had begun activating) → STOPPING,
 //	            stop running containers, dependents first, then
-//	            → STOPPING → DEPROVISIONING → STOPPED
+//	            → DEPROVISIONING → STOPPED
 //	STOPPED     after the cleanup wait, remove the containers
 func decide(v view) action {
 	k := v.known
@@ -188,7 +189,12 @@ func dependenciesMet(v view, c wire.ContainerDefinition) (ok, failed bool, why s
 // the stop.
 func decideStop(v view) action {
 	k := v.known
-	if k.LastStatus.Before(ecs.TaskStopping) {
+	switch {
+	case !k.LastStatus.Before(ecs.TaskActivating) && k.LastStatus.Before(ecs.TaskDeactivating):
+		// A task that began activating deactivates first (ECS deregisters
+		// load balancer targets here); one still PENDING has nothing to undo.
+		return action{kind: actStatus, status: ecs.TaskDeactivating}
+	case k.LastStatus.Before(ecs.TaskStopping):
 		return action{kind: actStatus, status: ecs.TaskStopping}
 	}
 	for i := len(v.containers) - 1; i >= 0; i-- {

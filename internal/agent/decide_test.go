@@ -134,7 +134,8 @@ func TestDecide(t *testing.T) {
 			action{kind: actFail, stopCode: ecs.StopEssentialContainerExited, reason: ecs.ReasonEssentialContainerExited, container: "app"},
 		},
 		{"a non-essential exit changes nothing", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app, sidecar}, started("app"), exited("sidecar", 0)), action{kind: actWait}},
-		{"stopping first reports STOPPING", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app}, started("app"), desiredStopped), action{kind: actStatus, status: ecs.TaskStopping}},
+		{"stopping a running task first deactivates it", taskView(ecs.TaskRunning, []wire.ContainerDefinition{app}, started("app"), desiredStopped), action{kind: actStatus, status: ecs.TaskDeactivating}},
+		{"then reports STOPPING", taskView(ecs.TaskDeactivating, []wire.ContainerDefinition{app}, started("app"), desiredStopped), action{kind: actStatus, status: ecs.TaskStopping}},
 		{
 			"dependents stop before their dependencies",
 			taskView(ecs.TaskStopping, []wire.ContainerDefinition{container("web", dep("db", wire.ContainerConditionStart)), container("db")}, started("db", "web"), desiredStopped),

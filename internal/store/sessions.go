@@ -217,4 +217,3 @@ func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) err
 	}
 	return nil
 }
-

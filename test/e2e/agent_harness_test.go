@@ -208,12 +208,7 @@ func taskCluster(t testing.TB, srv *server) string {
 func registerFamily(t testing.TB, srv *server, family string, containers ...types.ContainerDefinition) string {
 	t.Helper()
 	for i := range containers {
-		if containers[i].Image == nil {
-			containers[i].Image = aws.String(testImage)
-		}
-		if containers[i].Memory == nil && containers[i].MemoryReservation == nil {
-			containers[i].Memory = aws.Int32(64)
-		}
+		containers[i] = withDefaults(containers[i])
 	}
 	out, err := clientFor(t, srv).RegisterTaskDefinition(ctx(t), &ecs.RegisterTaskDefinitionInput{
 		Family: aws.String(family), ContainerDefinitions: containers})
@@ -295,4 +290,16 @@ func hostPort(c types.Container) (int32, error) {
 		return 0, errNoBinding
 	}
 	return aws.ToInt32(c.NetworkBindings[0].HostPort), nil
+}
+
+// withDefaults gives a container the test image and 64 MiB unless it says
+// otherwise.
+func withDefaults(c types.ContainerDefinition) types.ContainerDefinition {
+	if c.Image == nil {
+		c.Image = aws.String(testImage)
+	}
+	if c.Memory == nil && c.MemoryReservation == nil {
+		c.Memory = aws.Int32(64)
+	}
+	return c
 }

@@ -116,8 +116,66 @@ func TestEssentialContainerExitStopsTheTask(t *testing.T) {
 	if c := containerNamed(t, task, "main"); aws.ToInt32(c.ExitCode) != 3 || aws.ToString(c.LastStatus) != "STOPPED" {
 		t.Errorf("container: %s, want STOPPED with exit code 3", dump(c))
 	}
-	if task.StoppedAt == nil || task.ExecutionStoppedAt == nil {
-		t.Errorf("stopped task lacks stoppedAt/executionStoppedAt: %s", dump(task))
+	if task.StoppedAt == nil || task.ExecutionStoppedAt == nil || task.StoppingAt == nil || aws.ToString(task.DesiredStatus) != "STOPPED" {
+		t.Errorf("stopped task lacks desiredStatus STOPPED or stoppingAt/stoppedAt/executionStoppedAt: %s", dump(task))
+	}
+}
+
+func TestTaskFailuresBeforeRunning(t *testing.T) {
+	t.Parallel()
+	cluster := taskCluster(t, shared)
+	startAgent(t, shared, cluster)
+	privileged := sh("app", "sleep 600")
+	privileged.Privileged = aws.Bool(true)
+	cases := []struct {
+		name         string
+		def          types.ContainerDefinition
+		reasonPrefix string
+	}{
+		{"an image that cannot be pulled", types.ContainerDefinition{Name: aws.String("app"), Image: aws.String("registry.invalid/nothing:1")}, "CannotPullContainerError: "},
+		{"a privileged container on an agent that does not allow it", privileged, "CannotCreateContainerError: "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			td := registerFamily(t, shared, uniqueName(t, "fail"), tc.def)
+			task := runTasks(t, shared, cluster, td, 1)[0]
+			task = awaitTask(t, shared, cluster, aws.ToString(task.TaskArn), "STOPPED")
+			if task.StopCode != types.TaskStopCodeTaskFailedToStart || !strings.HasPrefix(aws.ToString(task.StoppedReason), tc.reasonPrefix) {
+				t.Errorf("stopCode %q, stoppedReason %q; want TaskFailedToStart, %s…", task.StopCode, aws.ToString(task.StoppedReason), tc.reasonPrefix)
+			}
+			if c := containerNamed(t, task, "app"); !strings.HasPrefix(aws.ToString(c.Reason), tc.reasonPrefix) {
+				t.Errorf("container reason %q, want %s…", aws.ToString(c.Reason), tc.reasonPrefix)
+			}
+		})
+	}
+}
+
+func TestContainersShareATaskVolume(t *testing.T) {
+	t.Parallel()
+	cluster := taskCluster(t, shared)
+	startAgent(t, shared, cluster)
+	writer := sh("writer", "echo shared > /data/note; sleep 600")
+	writer.MountPoints = []types.MountPoint{{SourceVolume: aws.String("scratch"), ContainerPath: aws.String("/data")}}
+	reader := sh("reader", "while [ ! -f /data/note ]; do sleep 0.1; done; exit $(grep -c shared /data/note | sed 's/1/7/')")
+	reader.MountPoints = []types.MountPoint{{SourceVolume: aws.String("scratch"), ContainerPath: aws.String("/data"), ReadOnly: aws.Bool(true)}}
+	reader.Essential = aws.Bool(false)
+	family := uniqueName(t, "vol")
+	out, err := clientFor(t, shared).RegisterTaskDefinition(ctx(t), &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String(family), ContainerDefinitions: []types.ContainerDefinition{withDefaults(writer), withDefaults(reader)},
+		Volumes: []types.Volume{{Name: aws.String("scratch"), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{Scope: types.ScopeTask}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := runTasks(t, shared, cluster, aws.ToString(out.TaskDefinition.TaskDefinitionArn), 1)[0]
+	arn := aws.ToString(task.TaskArn)
+	awaitf(t, "the reader finds the writer's file", func() bool {
+		task = describeTask(t, shared, cluster, arn)
+		return aws.ToString(containerNamed(t, task, "reader").LastStatus) == "STOPPED"
+	})
+	if code := aws.ToInt32(containerNamed(t, task, "reader").ExitCode); code != 7 {
+		t.Errorf("reader exit code = %d, want 7 (it read the writer's file through the task volume)", code)
 	}
 }
 

@@ -64,6 +64,7 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 				continue
 			}
 			ack.Applied++
+			a.stoppedByAgent(t)
 			if t.Known.LastStatus == ecs.TaskStopped && !t.Released {
 				if owner == nil {
 					if owner, err = tx.GetInstance(inst.Cluster, inst.ID); err != nil {
@@ -100,4 +101,18 @@ func (a *API) ownTask(tx *store.Tx, inst *ecs.ContainerInstance, ref string) (*e
 		return nil, nil
 	}
 	return t, err
+}
+
+// stoppedByAgent records, as ECS does, that a task the agent is stopping
+// on its own account (an essential container exited, a start failed) is
+// desired STOPPED from then on: DescribeTasks shows desiredStatus STOPPED
+// and ListTasks lists it under STOPPED. The agent's stopCode and reason
+// stand (Task.StopCodeAndReason).
+func (a *API) stoppedByAgent(t *ecs.Task) {
+	k := t.Known
+	if t.DesiredStatus == ecs.TaskStopped || (k.StopCode == "" && k.LastStatus.Before(ecs.TaskStopping)) {
+		return
+	}
+	t.DesiredStatus = ecs.TaskStopped
+	t.StoppingAt = a.now()
 }
