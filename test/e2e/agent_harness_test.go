@@ -56,6 +56,9 @@ func startAgent(t testing.TB, srv *server, cluster string, args ...string) *agen
 	t.Cleanup(func() {
 		a.stop()
 		removeContainers(a.arn)
+		if t.Failed() {
+			t.Logf("agent log:\n%s", tail(a.log.String(), 60))
+		}
 	})
 	return a
 }
@@ -302,4 +305,10 @@ func withDefaults(c types.ContainerDefinition) types.ContainerDefinition {
 		c.Memory = aws.Int32(64)
 	}
 	return c
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

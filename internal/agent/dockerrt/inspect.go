@@ -91,15 +91,17 @@ func (r *Runtime) imageDigest(ctx context.Context, imageID string) string {
 		r.log.Debug("cannot inspect image for its digest", "image", imageID, "err", err)
 		return imageID
 	}
+	digest := imageID // a local image, built or imported here, has no registry digest
 	for _, rd := range img.RepoDigests {
-		if _, digest, ok := strings.Cut(rd, "@"); ok {
-			r.digestMu.Lock()
-			r.digests[imageID] = digest
-			r.digestMu.Unlock()
-			return digest
+		if _, d, ok := strings.Cut(rd, "@"); ok {
+			digest = d
+			break
 		}
 	}
-	return imageID
+	r.digestMu.Lock()
+	r.digests[imageID] = digest
+	r.digestMu.Unlock()
+	return digest
 }
 
 // containerInfo maps the engine's inspect result to agent.ContainerInfo
