@@ -55,6 +55,11 @@ func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
 	if c.region == "" {
 		return server.Config{}, errors.New("--region must not be empty")
 	}
+	// etcd leases count whole seconds; below 2 s an agent's session could
+	// lapse between two heartbeats on a busy machine.
+	if c.heartbeatTimeout < 2*time.Second {
+		return server.Config{}, fmt.Errorf("--agent-heartbeat-timeout must be at least 2s, got %s", c.heartbeatTimeout)
+	}
 	return server.Config{
 		Listen:    c.listen,
 		DataDir:   c.dataDir,

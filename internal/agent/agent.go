@@ -70,6 +70,8 @@ type Agent struct {
 	// endSession ends the current session, for heartbeats to force a
 	// reconnect.
 	endSession context.CancelFunc
+	// heartbeatInterval is the server's, from the registration answer.
+	heartbeatInterval time.Duration
 }
 
 // New returns an agent; Run starts it.
@@ -177,6 +179,10 @@ func (a *Agent) register(ctx context.Context) error {
 		return fmt.Errorf("save identity: %w", err)
 	}
 	a.client.SetIdentity(id.InstanceARN, id.Token)
+	a.heartbeatInterval = time.Duration(resp.HeartbeatIntervalMillis) * time.Millisecond
+	if a.heartbeatInterval <= 0 {
+		a.heartbeatInterval = agentproto.HeartbeatInterval(agentproto.DefaultHeartbeatTimeout)
+	}
 	a.mu.Lock()
 	a.id = id
 	a.mu.Unlock()

@@ -139,29 +139,49 @@ func (c *cluster) register(family string, containers ...wire.ContainerDefinition
 // would, and returns its id.
 func (c *cluster) place(a *Agent, taskDef string) string {
 	c.t.Helper()
+	return c.placeMany(a, taskDef, 1)[0]
+}
+
+// placeMany writes n tasks in one transaction, so that their changes share
+// one etcd revision, as a RunTask with count n does.
+func (c *cluster) placeMany(a *Agent, taskDef string, n int) []string {
+	c.t.Helper()
 	inst := c.instance(a.InstanceARN())
 	family, _, _ := strings.Cut(strings.TrimPrefix(taskDef, "arn:aws:ecs:us-east-1:000000000000:task-definition/"), ":")
-	id := strings.ReplaceAll(uuid.NewString(), "-", "")
+	var ids []string
 	_, err := c.store.Update(context.Background(), func(tx *store.Tx) error {
-		t := &ecs.Task{ID: id, ARN: c.arns.Task("default", id), Cluster: "default", ClusterARN: c.arns.Cluster("default"),
-			TaskDefinitionARN: taskDef, Family: family, ContainerInstanceID: inst.ID, ContainerInstanceARN: inst.ARN,
-			Group: "family:" + family, DesiredStatus: ecs.TaskRunning, Version: 1, CreatedAt: time.Now(),
-			Held:  ecs.Requirements{CPU: 128, Memory: 64},
-			Known: ecs.Known{LastStatus: ecs.TaskPending, Containers: []ecs.Container{{Name: "app", LastStatus: ecs.ContainerPending, Essential: true}}}}
-		i, err := tx.GetInstance(inst.Cluster, inst.ID)
-		if err != nil {
-			return err
+		ids = ids[:0]
+		for range n {
+			id := strings.ReplaceAll(uuid.NewString(), "-", "")
+			ids = append(ids, id)
+			if err := c.createTask(tx, inst, taskDef, family, id); err != nil {
+				return err
+			}
 		}
-		i.Hold(t.Held)
-		if err := tx.PutInstance(i); err != nil {
-			return err
-		}
-		return tx.CreateTask(t)
+		return nil
 	})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return id
+	return ids
+}
+
+// createTask writes one task onto inst within tx, holding its resources.
+func (c *cluster) createTask(tx *store.Tx, inst *ecs.ContainerInstance, taskDef, family, id string) error {
+	t := &ecs.Task{ID: id, ARN: c.arns.Task("default", id), Cluster: "default", ClusterARN: c.arns.Cluster("default"),
+		TaskDefinitionARN: taskDef, Family: family, ContainerInstanceID: inst.ID, ContainerInstanceARN: inst.ARN,
+		Group: "family:" + family, DesiredStatus: ecs.TaskRunning, Version: 1, CreatedAt: time.Now(),
+		Held:  ecs.Requirements{CPU: 128, Memory: 64},
+		Known: ecs.Known{LastStatus: ecs.TaskPending, Containers: []ecs.Container{{Name: "app", LastStatus: ecs.ContainerPending, Essential: true}}}}
+	i, err := tx.GetInstance(inst.Cluster, inst.ID)
+	if err != nil {
+		return err
+	}
+	i.Hold(t.Held)
+	if err := tx.PutInstance(i); err != nil {
+		return err
+	}
+	return tx.CreateTask(t)
 }
 
 func (c *cluster) task(id string) *ecs.Task {
@@ -222,6 +242,17 @@ func TestAgentRunsAndStopsATask(t *testing.T) {
 	inst := c.instance(a.InstanceARN())
 	if fits, _ := inst.Fits(ecs.Requirements{CPU: 2048, Memory: 2048}); !fits {
 		t.Errorf("instance did not get its resources back: %+v", inst.Remaining)
+	}
+}
+
+func TestAgentRunsEveryTaskOfOneTransaction(t *testing.T) {
+	c := newCluster(t)
+	a, _ := c.startAgent(newFakeRuntime(), t.TempDir())
+	td := c.register("batch", appContainer())
+	for range 3 {
+		for _, id := range c.placeMany(a, td, 10) {
+			c.awaitStatus(id, ecs.TaskRunning)
+		}
 	}
 }
 

@@ -70,10 +70,10 @@ func (a *Agent) session(ctx context.Context) (opened bool, err error) {
 	}
 }
 
-// heartbeats proves the agent alive every HeartbeatInterval. A session the
-// server no longer has is ended here, so it is reopened.
+// heartbeats proves the agent alive at the interval the server asked for.
+// A session the server no longer has is ended here, so it is reopened.
 func (a *Agent) heartbeats(ctx context.Context) {
-	tick := time.NewTicker(agentproto.HeartbeatInterval)
+	tick := time.NewTicker(a.heartbeatInterval)
 	defer tick.Stop()
 	for {
 		select {

@@ -12,9 +12,9 @@
 //     commits, and pings while idle. Desired state therefore reaches the
 //     agent within milliseconds, with no polling interval.
 //   - POST /agent/v1/state: batched, idempotent task state reports.
-//   - POST /agent/v1/heartbeat: every HeartbeatInterval; without one for
-//     the server's heartbeat timeout, the instance shows agentConnected
-//     false.
+//   - POST /agent/v1/heartbeat: at the interval the registration answer
+//     names (a quarter of the server's heartbeat timeout); without one for
+//     the timeout, the instance shows agentConnected false.
 //
 // Every call but register carries "Authorization: Bearer <token>" and the
 // instance's ARN in X-Berth-Container-Instance; the server answers only

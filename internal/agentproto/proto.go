@@ -21,13 +21,14 @@ const HeaderInstance = "X-Berth-Container-Instance"
 
 // Timing of the protocol.
 const (
-	// HeartbeatInterval is how often an agent proves it is alive.
-	HeartbeatInterval = 5 * time.Second
 	// DefaultHeartbeatTimeout is how long the server waits without a
-	// heartbeat before it reports agentConnected false: four missed
-	// heartbeats, so one slow request or a brief network blip never flaps
-	// the instance. The server's --agent-heartbeat-timeout changes it.
+	// heartbeat before it reports agentConnected false. The server's
+	// --agent-heartbeat-timeout changes it.
 	DefaultHeartbeatTimeout = 20 * time.Second
+	// HeartbeatsPerTimeout: an agent heartbeats this many times per
+	// heartbeat timeout (every 5 s by default), so one slow request or a
+	// brief network blip never flaps the instance.
+	HeartbeatsPerTimeout = 4
 	// PingInterval is how often the server writes a ping on an idle session
 	// stream, so that the agent notices a dead connection within
 	// 2×PingInterval even when the kernel would keep it open for minutes.
@@ -53,6 +54,15 @@ type RegisterRequest struct {
 type RegisterResponse struct {
 	ContainerInstanceARN string `json:"containerInstanceArn"`
 	Token                string `json:"token"`
+	// HeartbeatIntervalMillis is how often the agent must heartbeat: the
+	// server's heartbeat timeout / HeartbeatsPerTimeout.
+	HeartbeatIntervalMillis int64 `json:"heartbeatIntervalMillis"`
+}
+
+// HeartbeatInterval is the interval a server with this heartbeat timeout
+// asks of its agents. Worked example: the default 20 s timeout → 5 s.
+func HeartbeatInterval(timeout time.Duration) time.Duration {
+	return timeout / HeartbeatsPerTimeout
 }
 
 // MessageType is the kind of a session message.

@@ -55,7 +55,8 @@ func (a *API) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("agent registered", "cluster", cluster, "instance", id)
-	writeJSON(w, http.StatusOK, agentproto.RegisterResponse{ContainerInstanceARN: instARN, Token: token})
+	writeJSON(w, http.StatusOK, agentproto.RegisterResponse{ContainerInstanceARN: instARN, Token: token,
+		HeartbeatIntervalMillis: agentproto.HeartbeatInterval(a.timeout).Milliseconds()})
 }
 
 // authorizeRegister accepts the server's SigV4 credentials, or the token

@@ -73,8 +73,11 @@ type stream struct {
 
 var errSuperseded = errors.New("session superseded or lagging; the agent will resynchronize")
 
-// follow forwards changes after revision rev until the agent leaves.
-func (s *stream) follow(ctx context.Context, sub *subscriber, rev int64) error {
+// follow forwards changes after the snapshot's revision until the agent
+// leaves. The threshold stays the snapshot's: one transaction writes many
+// tasks at one revision, and the hub may deliver them across several
+// batches, so only what the snapshot already held is skipped.
+func (s *stream) follow(ctx context.Context, sub *subscriber, snapshotRev int64) error {
 	ping := time.NewTicker(agentproto.PingInterval)
 	defer ping.Stop()
 	for {
@@ -90,12 +93,11 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, rev int64) error {
 				return err
 			}
 		case c := <-sub.changes:
-			batch, last := collect(c, sub.changes, rev)
+			batch, last := collect(c, sub.changes, snapshotRev)
 			if len(batch) == 0 {
 				continue
 			}
-			rev = last
-			if err := s.send(ctx, agentproto.MessageTasks, rev, batch); err != nil {
+			if err := s.send(ctx, agentproto.MessageTasks, last, batch); err != nil {
 				return err
 			}
 		}
