@@ -35,7 +35,10 @@ Run 'berth <command> -h' for the flags of a command.
 const defaultGCPercent = 400
 
 func main() {
-	if os.Getenv("GOGC") == "" {
+	// Only the control plane trades memory for throughput; an agent runs
+	// on every machine beside its tasks and keeps Go's default, so its
+	// memory stays small (docs/performance.md, "Task start benchmark").
+	if os.Getenv("GOGC") == "" && len(os.Args) > 1 && (os.Args[1] == "server" || os.Args[1] == "dev") {
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
