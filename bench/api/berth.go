@@ -1,32 +1,25 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
-	// buildTimeout bounds 'go build ./cmd/berth'; a cold build of berth and
-	// etcd on a 2-core machine takes about a minute.
-	buildTimeout = 5 * time.Minute
 	// startTimeout bounds a server start: embedded etcd elects itself in
 	// well under a second on an empty data dir.
 	startTimeout = 30 * time.Second
 	// stopTimeout bounds a graceful stop before the process is killed.
 	stopTimeout = 10 * time.Second
-	// gitTimeout bounds the git commands that name the benchmarked source.
-	gitTimeout = 10 * time.Second
 	// healthPollInterval is how often start-up polls GET /healthz of a
 	// process we do not control.
 	healthPollInterval = 20 * time.Millisecond
@@ -37,43 +30,11 @@ const (
 	benchRegion    = "us-east-1"
 )
 
-// buildBerth builds ./cmd/berth of the module in moduleDir into dir.
-func buildBerth(ctx context.Context, moduleDir, dir string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
-	defer cancel()
-	bin := filepath.Join(dir, "berth")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/berth")
-	cmd.Dir = moduleDir
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/berth: %w", err)
-	}
-	return bin, nil
-}
-
-// sourceRevision names the commit the module in dir is at, with
-// "+modified" when the tracked files berth is built from (cmd, internal,
-// go.mod, go.sum) differ from it, or "" when git cannot
-// tell (no git, not a clone).
-func sourceRevision(ctx context.Context, dir string) string {
-	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
-		return ""
-	}
-	rev := strings.TrimSpace(string(out))
-	if err := exec.CommandContext(ctx, "git", "-C", dir, "diff", "--quiet", "HEAD", "--", "cmd", "internal", "go.mod", "go.sum").Run(); err != nil {
-		rev += "+modified"
-	}
-	return rev
-}
-
 // berthProcess is a running 'berth server'.
 type berthProcess struct {
 	url    string
 	cmd    *exec.Cmd
-	log    *lockedBuffer
+	log    *benchkit.LockedBuffer
 	exited chan struct{}
 }
 
@@ -87,11 +48,11 @@ func startBerth(ctx context.Context, bin, dataDir string) (*berthProcess, error)
 	if err := os.WriteFile(creds, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	addr, err := freeLoopbackAddr()
+	addr, err := benchkit.FreeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	p := &berthProcess{url: "http://" + addr, log: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &berthProcess{url: "http://" + addr, log: &benchkit.LockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "server",
 		"--auth", "strict", "--credentials", creds,
 		"--listen", addr, "--data-dir", dataDir)
@@ -109,7 +70,7 @@ func startBerth(ctx context.Context, bin, dataDir string) (*berthProcess, error)
 
 // waitHealthy polls url/healthz until it answers 200, the process exits,
 // startTimeout passes or ctx ends.
-func waitHealthy(ctx context.Context, url string, exited <-chan struct{}, log *lockedBuffer) error {
+func waitHealthy(ctx context.Context, url string, exited <-chan struct{}, log *benchkit.LockedBuffer) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
@@ -152,36 +113,6 @@ func (p *berthProcess) stop() (diedEarly bool) {
 		<-p.exited
 	}
 	return false
-}
-
-// freeLoopbackAddr returns a loopback address with a port that was free a
-// moment ago.
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// lockedBuffer collects a child's output; exec copies stdout and stderr
-// from separate goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // errDiedEarly reports a server that exited while the benchmark ran.

@@ -2,17 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
-)
 
-// clockTicksPerSecond is the unit of utime and stime in /proc/PID/stat
-// (USER_HZ). It is 100 on every Linux architecture Go supports; reading it
-// properly needs sysconf, which needs cgo.
-const clockTicksPerSecond = 100
+	"github.com/berth-org/berth/bench/internal/benchkit"
+)
 
 // cpuUsed is CPU time (user + system) of the two sides of a scenario, and
 // of the whole machine.
@@ -49,7 +43,7 @@ type cpuMeter struct {
 }
 
 func (m *cpuMeter) sample() (cpuUsed, error) {
-	machine, err := machineCPU()
+	machine, err := benchkit.MachineCPU()
 	if err != nil {
 		return cpuUsed{}, err
 	}
@@ -60,35 +54,11 @@ func (m *cpuMeter) sample() (cpuUsed, error) {
 	if m.serverPID == 0 {
 		return cpuUsed{server: self, machine: machine, hasServer: true, hasMachine: true}, nil
 	}
-	srv, err := procCPU(m.serverPID)
+	srv, err := benchkit.ProcCPU(m.serverPID)
 	if err != nil {
 		return cpuUsed{}, err
 	}
 	return cpuUsed{server: srv, client: self, machine: machine, hasServer: true, hasClient: true, hasMachine: true}, nil
-}
-
-// machineCPU is the busy time of all CPUs since boot: user, nice, system,
-// irq and softirq from the first line of /proc/stat (guest time is part of
-// user; idle, iowait and steal are not busy).
-func machineCPU() (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, err
-	}
-	line, _, _ := strings.Cut(string(raw), "\n")
-	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
-	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
-		n, err := strconv.ParseInt(f[i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %w", err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clockTicksPerSecond, nil
 }
 
 // selfCPU is this process's user + system CPU time.
@@ -98,30 +68,4 @@ func selfCPU() (time.Duration, error) {
 		return 0, fmt.Errorf("getrusage: %w", err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-// procCPU is another process's user + system CPU time, from /proc.
-func procCPU(pid int) (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) is in parentheses and may contain spaces;
-	// the fields after the last ')' start at field 3 (state).
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	const utimeIdx, stimeIdx = 14 - 3, 15 - 3
-	if len(f) <= stimeIdx {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	ut, err1 := strconv.ParseInt(f[utimeIdx], 10, 64)
-	st, err2 := strconv.ParseInt(f[stimeIdx], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed times", pid)
-	}
-	return time.Duration(ut+st) * time.Second / clockTicksPerSecond, nil
 }

@@ -24,12 +24,14 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
 	// setupBound bounds everything but the scenarios themselves: building
 	// berth, starting servers, seeding data, stopping.
-	setupBound = buildTimeout + 3*time.Minute
+	setupBound = benchkit.BuildTimeout + 3*time.Minute
 	// scenarioSlack is added to each scenario's warm-up and duration in the
 	// overall bound: the last calls (callTimeout), a correctness check
 	// (callTimeout) and client set-up.
@@ -135,11 +137,11 @@ func runAll(ctx context.Context, o *options) (results []result, err error) {
 			return nil, err
 		}
 		o.source = "./cmd/berth built from " + root
-		if rev := sourceRevision(ctx, root); rev != "" {
+		if rev := benchkit.SourceRevision(ctx, root); rev != "" {
 			o.source += " at " + rev
 		}
 		fmt.Fprintln(os.Stderr, "bench-api: building berth ...")
-		if bin, err = buildBerth(ctx, root, tmp); err != nil {
+		if bin, err = benchkit.BuildBerth(ctx, root, tmp); err != nil {
 			return nil, err
 		}
 	}

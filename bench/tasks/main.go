@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
@@ -56,7 +57,7 @@ const (
 
 	// setupBound bounds everything but the scenarios: building berth,
 	// starting the server and agent, and the final clean-up.
-	setupBound = buildTimeout + 3*time.Minute
+	setupBound = benchkit.BuildTimeout + 3*time.Minute
 	// iterationBound and roundBound bound one 1-task iteration (about 2 s
 	// when healthy: three starts, a 1 s stop, removals) and one 50-task
 	// round (under a minute), in the overall bound of the run.
@@ -200,11 +201,11 @@ func berthBinary(ctx context.Context, o *options, dir string) (string, error) {
 		return "", err
 	}
 	o.source = "./cmd/berth built from " + root
-	if rev := sourceRevision(ctx, root); rev != "" {
+	if rev := benchkit.SourceRevision(ctx, root); rev != "" {
 		o.source += " at " + rev
 	}
 	fmt.Fprintln(os.Stderr, "bench-tasks: building berth ...")
-	return buildBerth(ctx, root, dir)
+	return benchkit.BuildBerth(ctx, root, dir)
 }
 
 // start runs the server and the agent, waits until the agent is
@@ -294,7 +295,7 @@ func savedInstanceARN(dataDir string) string {
 // sampleQuiet measures how busy the machine is before the benchmark
 // starts anything: other processes' load, which skews every figure.
 func sampleQuiet(ctx context.Context) (float64, error) {
-	before, err := machineCPU()
+	before, err := benchkit.MachineCPU()
 	if err != nil {
 		return 0, err
 	}
@@ -304,7 +305,7 @@ func sampleQuiet(ctx context.Context) (float64, error) {
 		return 0, ctx.Err()
 	case <-time.After(quietWindow):
 	}
-	after, err := machineCPU()
+	after, err := benchkit.MachineCPU()
 	if err != nil {
 		return 0, err
 	}

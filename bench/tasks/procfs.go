@@ -6,12 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// clockTicksPerSecond is the unit of utime and stime in /proc/PID/stat
-// (USER_HZ). It is 100 on every Linux architecture Go supports; reading it
-// properly needs sysconf, which needs cgo.
-const clockTicksPerSecond = 100
+	"github.com/berth-org/berth/bench/internal/benchkit"
+)
 
 // memInfo is a process's memory from /proc/PID/status, in KiB: VmRSS is
 // the resident set (RssAnon, mostly the Go heap and stacks, plus RssFile,
@@ -54,56 +51,6 @@ func readMem(pid int) (memInfo, error) {
 // mib converts KiB to MiB.
 func mib(kib int64) float64 { return float64(kib) / 1024 }
 
-// procCPU is a process's user + system CPU time, from /proc/PID/stat.
-func procCPU(pid int) (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) is in parentheses and may contain spaces;
-	// the fields after the last ')' start at field 3 (state).
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	const utimeIdx, stimeIdx = 14 - 3, 15 - 3
-	if len(f) <= stimeIdx {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	ut, err1 := strconv.ParseInt(f[utimeIdx], 10, 64)
-	st, err2 := strconv.ParseInt(f[stimeIdx], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed times", pid)
-	}
-	return time.Duration(ut+st) * time.Second / clockTicksPerSecond, nil
-}
-
-// machineCPU is the busy time of all CPUs since boot: user, nice, system,
-// irq and softirq from the first line of /proc/stat (idle, iowait and
-// steal are not busy).
-func machineCPU() (time.Duration, error) {
-	raw, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, err
-	}
-	line, _, _ := strings.Cut(string(raw), "\n")
-	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
-	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7} { // user nice system irq softirq
-		n, err := strconv.ParseInt(f[i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/stat: %w", err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clockTicksPerSecond, nil
-}
-
 // cpuSample is the CPU time used so far by the server, the agent and the
 // whole machine. Differences of two samples say what a scenario cost.
 type cpuSample struct {
@@ -115,9 +62,9 @@ type cpuSample struct {
 // died) reads as zero; the caller notices the death separately.
 func sampleCPU(serverPID, agentPID int) cpuSample {
 	s := cpuSample{at: time.Now()}
-	s.server, _ = procCPU(serverPID)
-	s.agent, _ = procCPU(agentPID)
-	s.machine, _ = machineCPU()
+	s.server, _ = benchkit.ProcCPU(serverPID)
+	s.agent, _ = benchkit.ProcCPU(agentPID)
+	s.machine, _ = benchkit.MachineCPU()
 	return s
 }
 

@@ -1,33 +1,26 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
-	// buildTimeout bounds 'go build ./cmd/berth'; a cold build of berth and
-	// etcd on a 2-core machine takes about a minute.
-	buildTimeout = 5 * time.Minute
 	// startTimeout bounds a server start: embedded etcd elects itself in
 	// well under a second on an empty data dir.
 	startTimeout = 30 * time.Second
 	// stopTimeout bounds a graceful stop before the process is killed.
 	stopTimeout = 10 * time.Second
-	// gitTimeout bounds the git commands that name the benchmarked source.
-	gitTimeout = 10 * time.Second
 	// healthPollInterval is how often start-up polls GET /healthz of a
 	// process we do not control.
 	healthPollInterval = 20 * time.Millisecond
@@ -38,37 +31,6 @@ const (
 	benchSecretKey = "berth-bench-tasks-secret-key"
 	benchRegion    = "us-east-1"
 )
-
-// buildBerth builds ./cmd/berth of the module in moduleDir into dir.
-func buildBerth(ctx context.Context, moduleDir, dir string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
-	defer cancel()
-	bin := filepath.Join(dir, "berth")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/berth")
-	cmd.Dir = moduleDir
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/berth: %w", err)
-	}
-	return bin, nil
-}
-
-// sourceRevision names the commit the module in dir is at, with
-// "+modified" when the tracked files berth is built from differ from it,
-// or "" when git cannot tell.
-func sourceRevision(ctx context.Context, dir string) string {
-	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
-		return ""
-	}
-	rev := strings.TrimSpace(string(out))
-	if err := exec.CommandContext(ctx, "git", "-C", dir, "diff", "--quiet", "HEAD", "--", "cmd", "internal", "go.mod", "go.sum").Run(); err != nil {
-		rev += "+modified"
-	}
-	return rev
-}
 
 // moduleRoot is the directory of the go.mod above the working directory.
 func moduleRoot() (string, error) {
@@ -92,7 +54,7 @@ func moduleRoot() (string, error) {
 type process struct {
 	name   string // "server" or "agent", for messages
 	cmd    *exec.Cmd
-	log    *lockedBuffer
+	log    *benchkit.LockedBuffer
 	exited chan struct{}
 }
 
@@ -101,7 +63,7 @@ type process struct {
 // reaches only the benchmark, which then stops its children in order
 // (agent, containers, server).
 func startProcess(name string, env []string, bin string, args ...string) (*process, error) {
-	p := &process{name: name, log: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &process{name: name, log: &benchkit.LockedBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
@@ -156,7 +118,7 @@ func startServer(ctx context.Context, bin, dataDir, creds string) (*process, str
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, "", err
 	}
-	addr, err := freeLoopbackAddr()
+	addr, err := benchkit.FreeLoopbackAddr()
 	if err != nil {
 		return nil, "", err
 	}
@@ -214,34 +176,4 @@ func waitHealthy(ctx context.Context, url string, p *process) error {
 		case <-time.After(healthPollInterval):
 		}
 	}
-}
-
-// freeLoopbackAddr returns a loopback address with a port that was free a
-// moment ago.
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// lockedBuffer collects a child's output; exec copies stdout and stderr
-// from separate goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
