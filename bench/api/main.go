@@ -132,7 +132,7 @@ func runAll(ctx context.Context, o *options) (results []result, err error) {
 	bin := o.berthBin
 	o.source = bin
 	if bin == "" {
-		root, err := moduleRoot()
+		root, err := benchkit.ModuleRoot()
 		if err != nil {
 			return nil, err
 		}
@@ -224,24 +224,6 @@ func runAll(ctx context.Context, o *options) (results []result, err error) {
 		}
 	}
 	return results, nil
-}
-
-// moduleRoot is the directory of the go.mod above the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run from inside the berth module (no go.mod found above the working directory)")
-		}
-		dir = parent
-	}
 }
 
 // machine describes where the benchmark ran, for the report header.

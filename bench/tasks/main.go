@@ -196,7 +196,7 @@ func berthBinary(ctx context.Context, o *options, dir string) (string, error) {
 		o.source = o.berthBin
 		return o.berthBin, nil
 	}
-	root, err := moduleRoot()
+	root, err := benchkit.ModuleRoot()
 	if err != nil {
 		return "", err
 	}

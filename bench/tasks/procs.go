@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -31,24 +30,6 @@ const (
 	benchSecretKey = "berth-bench-tasks-secret-key"
 	benchRegion    = "us-east-1"
 )
-
-// moduleRoot is the directory of the go.mod above the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run from inside the berth module (no go.mod found above the working directory)")
-		}
-		dir = parent
-	}
-}
 
 // process is a running berth child: 'berth server' or 'berth agent'.
 type process struct {

@@ -6,6 +6,7 @@ package benchkit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -28,6 +29,24 @@ const (
 	// it properly needs sysconf, which needs cgo.
 	clockTicksPerSecond = 100
 )
+
+// ModuleRoot is the directory of the go.mod above the working directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from inside the berth module (no go.mod found above the working directory)")
+		}
+		dir = parent
+	}
+}
 
 // BuildBerth builds ./cmd/berth of the module in moduleDir into dir.
 func BuildBerth(ctx context.Context, moduleDir, dir string) (string, error) {
