@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # STATICCHECK is pinned so that lint results do not change under us.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks clean
+.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks bench-placement clean
 
 all: build
 
@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAuthorization$$' -fuzztime $(FUZZTIME) ./internal/awsjson/
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/awsjson/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/arn/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/scheduler/query/
 
 # Regenerate internal/wire from the botocore ECS model (needs python3 with botocore).
 generate:
@@ -62,6 +63,10 @@ bench-api:
 BENCH_TASKS_FLAGS ?=
 bench-tasks: docker
 	$(GO) run ./bench/tasks $(BENCH_TASKS_FLAGS)
+
+# The placement engine alone: 5,000 instances, 100,000 tasks; last line: RESULT ...
+bench-placement:
+	$(GO) run ./bench/placement $(BENCH_PLACEMENT_FLAGS)
 
 clean:
 	rm -rf bin

@@ -19,6 +19,7 @@ import (
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/controller"
+	"github.com/berth-org/berth/internal/placement"
 	"github.com/berth-org/berth/internal/store"
 )
 
@@ -89,12 +90,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		_ = s.Close()
 		return nil, err
 	}
+	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	placements := placement.NewCache(st, cfg.Log)
 	ecs, err := ecsapi.New(ctx, ecsapi.Config{
-		Store: st,
-		ARNs:  arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
-		Log:   cfg.Log,
+		Store:  st,
+		ARNs:   arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
+		Log:    cfg.Log,
+		Placer: placement.NewPlacer(placements),
 	})
 	if err != nil {
+		stop()
 		_ = s.Close()
 		return nil, err
 	}
@@ -103,7 +108,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, ECS: ecs, ARNs: arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
 		Verifier: verifier, Log: cfg.Log, HeartbeatTimeout: cfg.AgentHeartbeatTimeout,
 	})
-	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop, s.loops = stop, make(chan struct{})
 	retention := &controller.Retention{Store: st, Log: cfg.Log, Retention: cfg.TaskRetention, Now: time.Now}
 	go func() {
@@ -113,8 +117,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			defer close(done)
 			retention.Run(loopCtx)
 		}()
+		cached := make(chan struct{})
+		go func() {
+			defer close(cached)
+			placements.Run(loopCtx)
+		}()
 		agents.Run(loopCtx)
 		<-done
+		<-cached
 	}()
 	s.api.Store(awsjson.NewServer(verifier, cfg.Log, ecs.Service()))
 	s.agents.Store(agents)

@@ -69,3 +69,13 @@ func (tx *Tx) GuardMembership(cluster string) error {
 	}
 	return err
 }
+
+// GetInstanceRev reads a container instance within the transaction, with
+// the etcd mod revision of the record read (the commit compares it).
+func (tx *Tx) GetInstanceRev(cluster, id string) (*ecs.ContainerInstance, int64, error) {
+	i, err := tx.GetInstance(cluster, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return i, tx.reads[instanceKey(cluster, id)], nil
+}

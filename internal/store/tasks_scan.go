@@ -19,3 +19,15 @@ func (s *Store) ForEachTask(ctx context.Context, fn func(*ecs.Task) bool) error 
 		return fn(t), nil
 	})
 }
+
+// ForEachInstance calls fn for every container instance in every cluster,
+// in batches, until fn returns false. Values are shared; see Store.
+func (s *Store) ForEachInstance(ctx context.Context, fn func(*ecs.ContainerInstance) bool) error {
+	return s.scan(ctx, instancesPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
+		i, err := decodeKV[ecs.ContainerInstance](s.decode, kv)
+		if err != nil {
+			return false, err
+		}
+		return fn(i), nil
+	})
+}

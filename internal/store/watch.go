@@ -17,6 +17,9 @@ type EventType string
 const (
 	EventPut    EventType = "PUT"
 	EventDelete EventType = "DELETE"
+	// EventProgress carries no change: the watch has delivered every
+	// change up to Revision (an answer to RequestProgress).
+	EventProgress EventType = "PROGRESS"
 )
 
 // Event is one change to a watched resource. Value is nil for deletions.
@@ -52,6 +55,14 @@ func watch[T any](ctx context.Context, s *Store, prefix string, fromRev int64) (
 			if err := resp.Err(); err != nil {
 				errc <- fmt.Errorf("watch %s: %w", prefix, err)
 				return
+			}
+			if resp.IsProgressNotify() {
+				select {
+				case out <- Event[T]{Type: EventProgress, Revision: resp.Header.Revision}:
+				case <-ctx.Done():
+					return
+				}
+				continue
 			}
 			for _, ev := range resp.Events {
 				e, err := decodeEvent[T](ev)
@@ -92,6 +103,17 @@ func (s *Store) WatchClusters(ctx context.Context, fromRev int64) (<-chan Event[
 // fromRev on.
 func (s *Store) WatchTaskDefinitions(ctx context.Context, fromRev int64) (<-chan Event[ecs.TaskDefinition], <-chan error) {
 	return watch[ecs.TaskDefinition](ctx, s, taskDefsPrefix, fromRev)
+}
+
+// RequestProgress asks etcd to tell every watch of this store how far it
+// has delivered (an EventProgress on each, once it is in sync).
+func (s *Store) RequestProgress(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if err := s.cli.RequestProgress(clientv3.WithRequireLeader(ctx)); err != nil {
+		return mapEtcdErr(err)
+	}
+	return nil
 }
 
 // Revision is etcd's current revision: a watch from Revision()+1 misses

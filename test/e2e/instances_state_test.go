@@ -274,8 +274,8 @@ func TestListContainerInstancesRejectsInvalidInput(t *testing.T) {
 		wantErr func(testing.TB, error, string)
 		msg     string
 	}{
-		{name: "filter", in: ecs.ListContainerInstancesInput{Filter: aws.String("attribute:ecs.instance-type == t3.medium")},
-			wantErr: wantAPIError[*types.UnsupportedFeatureException], msg: "berth does not support the cluster query language in filter yet."},
+		{name: "a malformed filter", in: ecs.ListContainerInstancesInput{Filter: aws.String("attribute:ecs.instance-type = t3.medium")}, wantErr: invalid,
+			msg: `Invalid filter expression "attribute:ecs.instance-type = t3.medium": position 29: expected an operator after "attribute:ecs.instance-type" (==, !=, >, >=, <, <=, exists, !exists, in, !in, =~, !~ or their names such as equals), found "=" (did you mean "=="?)`},
 		{name: "status INACTIVE", in: ecs.ListContainerInstancesInput{Status: "INACTIVE"}, wantErr: invalid,
 			msg: `Invalid value "INACTIVE" for status. Valid values: ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED.`},
 		{name: "status in lower case", in: ecs.ListContainerInstancesInput{Status: "active"}, wantErr: invalid,

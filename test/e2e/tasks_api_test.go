@@ -63,8 +63,13 @@ func TestRunTaskPlacementWithoutAConnectedAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Arn) != arn || aws.ToString(out.Failures[0].Reason) != "AGENT" {
-			t.Fatalf("tasks %s, failures %s; want no task and one AGENT failure for %s", dump(out.Tasks), dump(out.Failures), arn)
+		if len(out.Tasks) != 0 || len(out.Failures) != 3 {
+			t.Fatalf("tasks %s, failures %s; want no task and three AGENT failures for %s", dump(out.Tasks), dump(out.Failures), arn)
+		}
+		for _, f := range out.Failures { // one per task not placed
+			if aws.ToString(f.Arn) != arn || aws.ToString(f.Reason) != "AGENT" {
+				t.Fatalf("failures %s; want AGENT for %s", dump(out.Failures), arn)
+			}
 		}
 		wantNoTasks(t, c, cluster)
 		if got := describeInstance(t, c, cluster, arn); got.RunningTasksCount != 0 || got.PendingTasksCount != 0 {
@@ -139,9 +144,12 @@ func TestRunAndStartTaskRejectInvalidInput(t *testing.T) {
 		{"RunTask with a capacity provider strategy", run(func(in *ecs.RunTaskInput) {
 			in.CapacityProviderStrategy = []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("spot")}}
 		}), unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")},
-		{"RunTask with a placement strategy", run(func(in *ecs.RunTaskInput) {
-			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}
-		}), unsupported("berth does not support placementConstraints and placementStrategy yet: placement constraints and strategies come with the placement engine.")},
+		{"RunTask with a spread strategy without a field", run(func(in *ecs.RunTaskInput) {
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread}}
+		}), invalid("placementStrategy[0]: spread needs field instanceId, host or attribute:<name>, got ''.")},
+		{"RunTask with a malformed memberOf expression", run(func(in *ecs.RunTaskInput) {
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type in [t2.small")}}
+		}), invalid(`placementConstraints[0]: invalid expression 'attribute:ecs.instance-type in [t2.small': position 41: expected "," or "]" to close the list at position 32, found end of expression`)},
 		{"RunTask with a clientToken of 65 characters", run(func(in *ecs.RunTaskInput) { in.ClientToken = aws.String(strings.Repeat("t", 65)) }),
 			invalid("clientToken can have at most 64 characters.")},
 		{"RunTask with propagateTags SERVICE", run(func(in *ecs.RunTaskInput) { in.PropagateTags = types.PropagateTagsService }),

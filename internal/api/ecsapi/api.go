@@ -9,6 +9,7 @@ import (
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/placement"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -20,6 +21,9 @@ type Config struct {
 	Log   *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Placer places tasks. Nil means New makes one over a cache of its
+	// own, maintained until New's ctx ends.
+	Placer *placement.Placer
 }
 
 // API implements the ECS operations.
@@ -33,13 +37,19 @@ type API struct {
 	// The store's compare-and-swap still guarantees correctness across
 	// server replicas.
 	families keyedMutex
+	placer   *placement.Placer
 }
 
 // New returns the API and makes sure the default cluster exists.
 func New(ctx context.Context, cfg Config) (*API, error) {
-	a := &API{store: cfg.Store, arns: cfg.ARNs, log: cfg.Log, now: cfg.Now}
+	a := &API{store: cfg.Store, arns: cfg.ARNs, log: cfg.Log, now: cfg.Now, placer: cfg.Placer}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.placer == nil {
+		cache := placement.NewCache(cfg.Store, cfg.Log)
+		go cache.Run(ctx)
+		a.placer = placement.NewPlacer(cache)
 	}
 	if err := a.ensureDefaultCluster(ctx); err != nil {
 		return nil, fmt.Errorf("create the default cluster: %w", err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/scheduler"
+	"github.com/berth-org/berth/internal/scheduler/query"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -87,8 +89,9 @@ func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainer
 			return nil, err
 		}
 	}
-	if str(in.Filter) != "" {
-		return nil, &ecs.Error{Code: ecs.CodeUnsupportedFeature, Message: "berth does not support the cluster query language in filter yet."}
+	filter, err := parseFilter(in.Filter)
+	if err != nil {
+		return nil, err
 	}
 	cluster, err := a.activeClusterName(ctx, in.Cluster)
 	if err != nil {
@@ -98,12 +101,21 @@ func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainer
 	if err != nil {
 		return nil, err
 	}
+	var matchErr error
 	page, err := a.store.ListInstances(ctx, cluster, after, limit, func(i *ecs.ContainerInstance) bool {
-		if in.Status != "" {
-			return string(i.Status) == string(in.Status)
+		if in.Status != "" && string(i.Status) != string(in.Status) || in.Status == "" && i.Status == ecs.InstanceInactive {
+			return false
 		}
-		return i.Status != ecs.InstanceInactive
+		if filter == nil || matchErr != nil {
+			return matchErr == nil
+		}
+		ok, err := a.placer.Matches(ctx, cluster, i.ID, filter)
+		matchErr = err
+		return ok
 	})
+	if err == nil {
+		err = matchErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -275,3 +287,19 @@ func (a *API) UpdateContainerInstancesState(ctx context.Context, in *wire.Update
 }
 
 var errInstanceInactive = errors.New("container instance is INACTIVE")
+
+// parseFilter parses ListContainerInstances' filter, a cluster query
+// language expression; nil when there is none.
+func parseFilter(filter *string) (*query.Expr, error) {
+	if str(filter) == "" {
+		return nil, nil
+	}
+	if len(*filter) > scheduler.MaxExpressionLength {
+		return nil, ecs.InvalidParameter("filter is longer than %d characters.", scheduler.MaxExpressionLength)
+	}
+	e, err := query.Parse(*filter)
+	if err != nil {
+		return nil, ecs.InvalidParameter("Invalid filter expression %q: %s", *filter, err)
+	}
+	return e, nil
+}

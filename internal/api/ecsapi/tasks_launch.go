@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -18,9 +19,13 @@ type launch struct {
 	containers []wire.ContainerDefinition // the definition's, overrides applied
 	needs      ecs.Requirements           // what each task holds on its instance
 	group      string
-	startedBy  string
-	tags       []ecs.Tag
-	enableExec bool
+	// constraints are the request's and the task definition's;
+	// strategies the request's, or RunTask's default.
+	constraints scheduler.Constraints
+	strategies  []scheduler.Strategy
+	startedBy   string
+	tags        []ecs.Tag
+	enableExec  bool
 }
 
 // managedClusterTag is the tag enableECSManagedTags adds to a task: ECS tags
@@ -71,8 +76,17 @@ func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*laun
 		return nil, ecs.Unsupported("awsvpc network mode is not supported yet.")
 	case in.NetworkConfiguration != nil:
 		return nil, ecs.InvalidParameter("Network Configuration is not valid for the given networkMode of this task definition.")
-	case len(def.PlacementConstraints) > 0:
-		return nil, ecs.Unsupported("berth does not support the task definition's placementConstraints yet: placement constraints and strategies come with the placement engine.")
+	}
+	constraints, err := scheduler.ParseConstraints(in.PlacementConstraints, def.PlacementConstraints)
+	if err != nil {
+		return nil, err
+	}
+	strategies, err := scheduler.ParseStrategies(in.PlacementStrategy)
+	if err != nil {
+		return nil, err
+	}
+	if len(strategies) == 0 {
+		strategies = scheduler.DefaultRunTaskStrategies
 	}
 	if err := ecs.ValidateOverrides(def, in.Overrides); err != nil {
 		return nil, err
@@ -94,15 +108,17 @@ func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*laun
 	}
 	containers := ecs.ApplyOverrides(def, in.Overrides)
 	return &launch{
-		cluster:    cluster,
-		def:        td,
-		overrides:  in.Overrides,
-		containers: containers,
-		needs:      ecs.TaskRequirements(def, containers, in.Overrides),
-		group:      group,
-		startedBy:  str(in.StartedBy),
-		tags:       tags,
-		enableExec: in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
+		cluster:     cluster,
+		def:         td,
+		overrides:   in.Overrides,
+		containers:  containers,
+		needs:       ecs.TaskRequirements(def, containers, in.Overrides),
+		group:       group,
+		constraints: constraints,
+		strategies:  strategies,
+		startedBy:   str(in.StartedBy),
+		tags:        tags,
+		enableExec:  in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
 	}, nil
 }
 
@@ -122,10 +138,9 @@ func activeClusterTx(tx *store.Tx, name string) error {
 	return nil
 }
 
-// newTask builds a task of l placed on inst, as first stored: desired
+// newTask builds task id of l placed on inst, as first stored: desired
 // RUNNING, last known PENDING with every container PENDING, holding l.needs.
-func (a *API) newTask(l *launch, inst *ecs.ContainerInstance) *ecs.Task {
-	id := newID()
+func (a *API) newTask(l *launch, inst *ecs.ContainerInstance, id string) *ecs.Task {
 	containers := make([]ecs.Container, len(l.containers))
 	for i, c := range l.containers {
 		containers[i] = ecs.Container{

@@ -21,14 +21,11 @@ import (
 // aws/containers-roadmap#2532).
 var errNoInstances = ecs.InvalidParameter("No Container Instances were found in your cluster.")
 
-// errPlacementOptions refuses what the placement engine will bring; berth
-// never ignores a constraint or strategy a caller asked for.
-var errPlacementOptions = ecs.Unsupported("berth does not support placementConstraints and placementStrategy yet: placement constraints and strategies come with the placement engine.")
-
 // RunTask starts count tasks of a task definition on the cluster's
-// container instances, first fit in instance-id order (see tasks_place.go).
-// Tasks that cannot be placed come back in failures, one entry per
-// instance and the reason it refused them; partial placement is normal.
+// container instances, placed by the placement engine: the request's
+// strategies and constraints with the task definition's (see
+// internal/scheduler). Tasks that cannot be placed come back in failures,
+// one entry per task; partial placement is normal.
 //
 // With a clientToken, the first request that places a task records the
 // token with the tasks it started, in the same transaction. The same token
@@ -50,13 +47,16 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 			return nil, err
 		}
 	}
+	plan, err := a.placer.Plan(ctx, l.cluster, placementRequest(l, count), newID)
+	if err != nil {
+		return nil, err
+	}
 	var (
-		placed  []*ecs.Task
-		refused []wire.Failure
-		prior   *store.TaskToken
+		placed []*ecs.Task
+		prior  *store.TaskToken
 	)
-	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
-		placed, refused, prior = nil, nil, nil
+	rev, err := a.store.Update(ctx, func(tx *store.Tx) error {
+		placed, prior = nil, nil
 		if err := activeClusterTx(tx, l.cluster); err != nil {
 			return err
 		}
@@ -70,26 +70,26 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 				return err
 			}
 		}
-		snapshot, err := a.registeredInstances(ctx, l.cluster)
-		if err != nil {
-			return err
-		}
-		if len(snapshot) == 0 {
+		if plan.Registered == 0 {
 			return errNoInstances
 		}
-		hosts, why, err := placeFirstFit(tx, snapshot, l.needs, count)
+		hosts, err := a.placer.Bind(ctx, tx, plan)
 		if err != nil {
 			return err
 		}
-		if placed, err = a.createTasks(tx, l, hosts); err != nil {
+		if placed, err = a.createTasks(tx, l, plan.TaskIDs, hostsOf(plan.Hosts, hosts)); err != nil {
 			return err
 		}
-		refused = why
 		if token == "" || len(placed) == 0 {
 			return nil
 		}
-		return recordToken(tx, l.cluster, token, digest, placed, refused, a.timestamp())
+		return recordToken(tx, l.cluster, token, digest, placed, unplaced(plan.Failure, count-len(placed)), a.timestamp())
 	})
+	if err != nil || prior != nil {
+		a.placer.Forget(plan)
+	} else {
+		a.placer.Committed(plan, rev)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +97,16 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 		return a.replayRunTask(ctx, l.cluster, prior, digest)
 	}
 	a.log.Info("ran tasks", "cluster", l.cluster, "family", l.def.Family(), "placed", len(placed), "unplaced", count-len(placed))
-	if refused == nil {
-		refused = []wire.Failure{}
+	return &wire.RunTaskResponse{Tasks: tasksToWire(placed, true), Failures: unplaced(plan.Failure, count-len(placed))}, nil
+}
+
+// hostsOf lists, for each task's host id, the record to place it on.
+func hostsOf(ids []string, records map[string]*ecs.ContainerInstance) []*ecs.ContainerInstance {
+	out := make([]*ecs.ContainerInstance, len(ids))
+	for i, id := range ids {
+		out[i] = records[id]
 	}
-	return &wire.RunTaskResponse{Tasks: tasksToWire(placed, true), Failures: refused}, nil
+	return out
 }
 
 // validateRunTask checks what only RunTask takes and returns the count of
@@ -123,19 +129,16 @@ func validateRunTask(in *wire.RunTaskRequest) (int, error) {
 	if len(in.CapacityProviderStrategy) > 0 {
 		return 0, ecs.Unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")
 	}
-	if len(in.PlacementConstraints) > 0 || len(in.PlacementStrategy) > 0 {
-		return 0, errPlacementOptions
-	}
 	return count, ecs.ValidateClientToken(str(in.ClientToken))
 }
 
-// createTasks creates a task of l on each host, in order, and writes each
-// host once with what its tasks hold.
-func (a *API) createTasks(tx *store.Tx, l *launch, hosts []*ecs.ContainerInstance) ([]*ecs.Task, error) {
+// createTasks creates task ids[i] of l on hosts[i], and writes each host
+// once with what its tasks hold.
+func (a *API) createTasks(tx *store.Tx, l *launch, ids []string, hosts []*ecs.ContainerInstance) ([]*ecs.Task, error) {
 	tasks := make([]*ecs.Task, 0, len(hosts))
 	written := map[*ecs.ContainerInstance]bool{}
-	for _, h := range hosts {
-		t := a.newTask(l, h)
+	for i, h := range hosts {
+		t := a.newTask(l, h, ids[i])
 		if err := tx.CreateTask(t); err != nil {
 			return nil, err
 		}

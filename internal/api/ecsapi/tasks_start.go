@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -66,14 +67,25 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 				refused.add(f)
 				continue
 			}
-			if held, why := fill(inst, l.needs, 1); held == 0 {
+			if why, err := a.eligible(ctx, l, id); err != nil {
+				return err
+			} else if why != "" {
 				refused.addReason(inst.ARN, why)
 				continue
 			}
+			if ok, why := inst.Fits(l.needs); !ok {
+				refused.addReason(inst.ARN, why)
+				continue
+			}
+			inst.Hold(l.needs)
 			hosts = append(hosts, inst)
 		}
 		var err error
-		placed, err = a.createTasks(tx, l, hosts)
+		ids := make([]string, len(hosts))
+		for i := range ids {
+			ids[i] = newID()
+		}
+		placed, err = a.createTasks(tx, l, ids, hosts)
 		return err
 	})
 	if err != nil {
@@ -84,4 +96,20 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 		refused = failures{}
 	}
 	return &wire.StartTaskResponse{Tasks: tasksToWire(placed, true), Failures: refused}, nil
+}
+
+// eligible checks the task definition's memberOf constraints (StartTask
+// takes no others) on instance id: "" when it meets them, else the
+// reason. Capacity is checked on the record the transaction reads.
+func (a *API) eligible(ctx context.Context, l *launch, id string) (string, error) {
+	if len(l.constraints.MemberOf) == 0 {
+		return "", nil
+	}
+	r := placementRequest(l, 1)
+	r.Needs = ecs.Requirements{}
+	why, err := a.placer.Check(ctx, l.cluster, id, &r)
+	if why == scheduler.ReasonAgent {
+		why = "" // the transaction's read of the record decides that
+	}
+	return why, err
 }

@@ -1,0 +1,221 @@
+package placement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/scheduler"
+	"github.com/berth-org/berth/internal/scheduler/query"
+	"github.com/berth-org/berth/internal/store"
+)
+
+const (
+	// maxReplans bounds how often one transaction re-plans tasks whose
+	// instance changed under it. Each re-plan follows a foreign write to
+	// one of its instances; eight in a row means heavy contention, and the
+	// task is reported unplaced rather than spinning.
+	maxReplans = 8
+	// readyTimeout bounds how long a placement waits for the cache's first
+	// load at server start (listing 100,000 tasks takes about a second).
+	readyTimeout = 30 * time.Second
+)
+
+// Placer decides placements on the cache's snapshots (scheduler.Place,
+// serialized, each decision assumed at once so the next one sees it) and
+// binds them into the caller's etcd transaction, where each touched
+// instance's accounting is compared and swapped.
+type Placer struct {
+	cache *Cache
+	rnd   *rand.Rand // used under cache.mu only
+}
+
+// NewPlacer returns a placer over cache.
+func NewPlacer(cache *Cache) *Placer {
+	return &Placer{cache: cache, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}
+
+// Cache is the placer's cache.
+func (p *Placer) Cache() *Cache { return p.cache }
+
+// Plan is a placement decided and assumed, not yet committed.
+type Plan struct {
+	Cluster string
+	Request scheduler.Request
+	TaskIDs []string // one per placed task
+	Hosts   []string // the instance of each task
+	// Failure explains the tasks that could not be placed (Request.Count -
+	// len(TaskIDs) of them); nil when all were.
+	Failure *scheduler.Failure
+	// Registered is how many ACTIVE or DRAINING instances the cluster
+	// had when planned.
+	Registered int
+}
+
+// Plan decides where r.Count tasks go and assumes them in the snapshot.
+// newID names each placed task. The caller must end the plan with
+// Committed or Forget.
+func (p *Placer) Plan(ctx context.Context, cluster string, r scheduler.Request, newID func() string) (*Plan, error) {
+	if err := p.cache.Sync(ctx); err != nil {
+		return nil, err
+	}
+	plan := &Plan{Cluster: cluster, Request: r}
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) {
+		plan.Registered = s.Registered()
+		r.Rand = p.rnd
+		res := scheduler.Place(s, &r)
+		for _, host := range res.Hosts {
+			id := newID()
+			s.Assume(id, host, r.Group, r.Needs)
+			plan.TaskIDs = append(plan.TaskIDs, id)
+			plan.Hosts = append(plan.Hosts, host)
+		}
+		plan.Failure = res.Failure
+	})
+	return plan, err
+}
+
+// Committed tells the snapshot the plan's tasks are in etcd at revision rev.
+func (p *Placer) Committed(plan *Plan, rev int64) {
+	_ = p.cache.With(plan.Cluster, func(s *scheduler.Snapshot) { s.Committed(plan.TaskIDs, rev) })
+}
+
+// Forget undoes the plan's assumptions: its transaction failed.
+func (p *Placer) Forget(plan *Plan) {
+	_ = p.cache.With(plan.Cluster, func(s *scheduler.Snapshot) { s.Forget(plan.TaskIDs) })
+}
+
+// Bind reads each planned host through tx and holds the plan's tasks on
+// it, so that the commit writes each instance's accounting only if nobody
+// changed it since it was read. It returns the host records to write, by
+// instance id.
+//
+// A host whose record the snapshot does not account for (another server's
+// placement, a release, a session change) is a conflict: Bind waits for
+// the cache to catch up with it and re-plans only the tasks planned there,
+// keeping the rest. A record older than the snapshot's (the transaction
+// read a stale local copy) is held without checking: the commit's compare
+// fails and the transaction runs again on fresh reads.
+func (p *Placer) Bind(ctx context.Context, tx *store.Tx, plan *Plan) (map[string]*ecs.ContainerInstance, error) {
+	for range maxReplans {
+		hosts, conflicts, err := p.hold(tx, plan)
+		if err != nil || len(conflicts) == 0 {
+			return hosts, err
+		}
+		for host, rev := range conflicts {
+			if err := p.cache.Await(ctx, plan.Cluster, host, rev); err != nil {
+				return nil, err
+			}
+		}
+		p.replan(plan, conflicts)
+	}
+	return nil, fmt.Errorf("placement on cluster %s: %w", plan.Cluster, store.ErrConflict)
+}
+
+// hold reads the plan's hosts and holds its tasks on them. conflicts maps
+// each host to re-plan to the revision of the record that conflicted (0:
+// the instance is gone).
+func (p *Placer) hold(tx *store.Tx, plan *Plan) (map[string]*ecs.ContainerInstance, map[string]int64, error) {
+	hosts := map[string]*ecs.ContainerInstance{}
+	revs := map[string]int64{}
+	stale := map[string]bool{}
+	conflicts := map[string]int64{}
+	needs := plan.Request.Needs
+	for _, h := range plan.Hosts {
+		if _, bad := conflicts[h]; bad {
+			continue
+		}
+		rec := hosts[h]
+		if rec == nil {
+			var rev int64
+			var err error
+			rec, rev, err = tx.GetInstanceRev(plan.Cluster, h)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				conflicts[h] = 0
+				continue
+			case err != nil:
+				return nil, nil, err
+			}
+			var snapRev int64
+			var accounted bool
+			_ = p.cache.With(plan.Cluster, func(s *scheduler.Snapshot) {
+				snapRev, accounted = s.Revision(h), s.Accounts(h, rev)
+			})
+			if rev < snapRev {
+				stale[h] = true
+			} else if !accounted {
+				conflicts[h] = rev
+				continue
+			}
+			hosts[h], revs[h] = rec, rev
+		}
+		if ok, _ := rec.Fits(needs); !ok && !stale[h] {
+			// The snapshot counted this record and still chose it: only a
+			// change it has not seen can make the task not fit.
+			conflicts[h] = revs[h]
+			delete(hosts, h)
+			continue
+		}
+		rec.Hold(needs)
+	}
+	if len(conflicts) > 0 {
+		return nil, conflicts, nil
+	}
+	return hosts, nil, nil
+}
+
+// replan places again the tasks planned on the conflicting hosts, against
+// the snapshot as it is now; tasks that no longer fit anywhere are dropped
+// from the plan, and its Failure says why.
+func (p *Placer) replan(plan *Plan, conflicts map[string]int64) {
+	var redo []string
+	keepIDs, keepHosts := plan.TaskIDs[:0:0], plan.Hosts[:0:0]
+	for i, h := range plan.Hosts {
+		if _, bad := conflicts[h]; bad {
+			redo = append(redo, plan.TaskIDs[i])
+			continue
+		}
+		keepIDs, keepHosts = append(keepIDs, plan.TaskIDs[i]), append(keepHosts, h)
+	}
+	_ = p.cache.With(plan.Cluster, func(s *scheduler.Snapshot) {
+		s.Forget(redo)
+		r := plan.Request
+		r.Count, r.Rand = len(redo), p.rnd
+		res := scheduler.Place(s, &r)
+		for k, host := range res.Hosts {
+			s.Assume(redo[k], host, r.Group, r.Needs)
+			keepIDs, keepHosts = append(keepIDs, redo[k]), append(keepHosts, host)
+		}
+		if res.Failure != nil {
+			plan.Failure = res.Failure
+		}
+	})
+	plan.TaskIDs, plan.Hosts = keepIDs, keepHosts
+}
+
+// Check says whether instance id of cluster can take a task of r now ("")
+// or the ECS reason it cannot; StartTask's caller names the instances.
+func (p *Placer) Check(ctx context.Context, cluster, id string, r *scheduler.Request) (string, error) {
+	if err := p.cache.Sync(ctx); err != nil {
+		return "", err
+	}
+	var reason string
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) { reason = s.Check(id, r) })
+	return reason, err
+}
+
+// Matches reports whether expression e selects instance id of cluster,
+// on the snapshot (ListContainerInstances' filter: the snapshot knows each
+// instance's task groups and running tasks).
+func (p *Placer) Matches(ctx context.Context, cluster, id string, e *query.Expr) (bool, error) {
+	if err := p.cache.awaitReady(ctx); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) { ok = s.Match(id, e) })
+	return ok, err
+}

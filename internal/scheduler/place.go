@@ -1,0 +1,226 @@
+package scheduler
+
+import (
+	"math"
+)
+
+// Result is a placement decision.
+type Result struct {
+	// Hosts is one instance id per placed task, in order; an instance
+	// taking two tasks appears twice.
+	Hosts []string
+	// Failure says why the remaining Count-len(Hosts) tasks could not be
+	// placed; nil when every task was.
+	Failure *Failure
+}
+
+// Place decides where each of r.Count tasks goes, against s as it is plus
+// the request's own earlier tasks. It leaves s unchanged: the caller
+// Assumes the hosts it commits.
+//
+// Cost: one pass over the instances to find the feasible ones, then per
+// task one pass per strategy over the instances still in the running
+// (each strategy narrows the set for the next), and a re-check of the one
+// instance that took the task. No task is scanned.
+func Place(s *Snapshot, r *Request) Result {
+	p := planner{s: s, r: r}
+	defer p.rollback()
+	var res Result
+	cands := p.candidates()
+	p.bucket(cands)
+	for len(res.Hosts) < r.Count {
+		if len(cands) == 0 {
+			res.Failure = s.explain(r)
+			break
+		}
+		n := p.choose(cands)
+		p.hold(n)
+		res.Hosts = append(res.Hosts, n.ID)
+		if s.feasible(n, r) >= 0 {
+			cands = remove(cands, n)
+			if p.buckets != nil {
+				v := p.sp.col.ids[n.idx]
+				p.buckets[v] = remove(p.buckets[v], n)
+			}
+		}
+	}
+	return res
+}
+
+// bucket groups the candidates by the value of the first strategy's field
+// when it spreads over an attribute: the first spread then takes the
+// least-loaded bucket whole instead of scanning every candidate per task.
+// With 5,000 instances in three zones, that is the difference between
+// 5,000 and 1,700 candidates looked at per task.
+func (p *planner) bucket(cands []*node) {
+	if len(p.r.Strategies) == 0 || p.r.Strategies[0].Type != Spread || p.r.Strategies[0].Field == FieldInstanceID {
+		return
+	}
+	p.sp = p.s.spreadIndex(p.r.Group, p.r.Strategies[0].Field[len(attributePrefix):])
+	p.buckets = make([][]*node, len(p.sp.col.values))
+	for _, n := range cands {
+		v := p.sp.col.ids[n.idx]
+		p.buckets[v] = append(p.buckets[v], n)
+	}
+}
+
+// leastBucket is the non-empty bucket whose value has the fewest tasks of
+// the group.
+func (p *planner) leastBucket() []*node {
+	var best []*node
+	least := int32(math.MaxInt32)
+	for v, b := range p.buckets {
+		if c := p.sp.count(int32(v)); len(b) > 0 && c < least {
+			best, least = b, c
+		}
+	}
+	return best
+}
+
+// planner is one Place call: its tentative holds, undone when it returns.
+type planner struct {
+	s    *Snapshot
+	r    *Request
+	held []held
+	buf  []*node // choose's working set, reused across tasks
+	// buckets are the candidates by value of the first strategy's spread
+	// attribute (sp's column), when it has one.
+	buckets [][]*node
+	sp      *spreadIdx
+}
+
+type held struct {
+	n        *node
+	cpu, mem int32
+	ports    []string
+	udp      []string
+}
+
+func (p *planner) candidates() []*node {
+	var out []*node
+	for _, n := range p.s.nodes {
+		if p.s.feasible(n, p.r) < 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// hold makes n hold one task of the request, for the decisions after it.
+func (p *planner) hold(n *node) {
+	h := held{n: n, cpu: n.cpu, mem: n.mem, ports: n.ports, udp: n.udp}
+	p.held = append(p.held, h)
+	need := p.r.Needs
+	n.cpu -= need.CPU
+	n.mem -= need.Memory
+	if len(need.Ports) > 0 {
+		n.ports = append(append([]string(nil), n.ports...), need.Ports...)
+	}
+	if len(need.PortsUDP) > 0 {
+		n.udp = append(append([]string(nil), n.udp...), need.PortsUDP...)
+	}
+	p.s.addGroup(n, p.r.Group, 1)
+}
+
+func (p *planner) rollback() {
+	for i := len(p.held) - 1; i >= 0; i-- {
+		h := p.held[i]
+		h.n.cpu, h.n.mem, h.n.ports, h.n.udp = h.cpu, h.mem, h.ports, h.udp
+		p.s.addGroup(h.n, p.r.Group, -1)
+	}
+	p.held = nil
+}
+
+// choose applies the strategies in order, each keeping the candidates it
+// likes best, and breaks a remaining tie at random.
+func (p *planner) choose(cands []*node) *node {
+	strategies := p.r.Strategies
+	from := cands
+	if p.buckets != nil {
+		from, strategies = p.leastBucket(), strategies[1:]
+	}
+	set := append(p.buf[:0], from...)
+	p.buf = set
+	for _, st := range strategies {
+		if len(set) == 1 {
+			break
+		}
+		switch st.Type {
+		case Random:
+			return set[p.intn(len(set))]
+		case Binpack:
+			set = p.keepLeastRemaining(set, st.Field)
+		case Spread:
+			set = p.keepLeastSpread(set, st.Field)
+		}
+	}
+	if len(set) == 1 {
+		return set[0]
+	}
+	return set[p.intn(len(set))]
+}
+
+// keepLeastRemaining keeps the candidates with the least remaining CPU or
+// memory: binpack, "the least available amount of the resource ... but
+// still enough to run the task" (every candidate fits).
+func (p *planner) keepLeastRemaining(set []*node, field string) []*node {
+	cpu := field == FieldCPU
+	least := int32(math.MaxInt32)
+	for _, n := range set {
+		if cpu {
+			least = min(least, n.cpu)
+		} else {
+			least = min(least, n.mem)
+		}
+	}
+	out := set[:0]
+	for _, n := range set {
+		if cpu && n.cpu == least || !cpu && n.mem == least {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// keepLeastSpread keeps the candidates whose value of the spread field has
+// the fewest tasks of the group.
+//
+// Worked example: group tasks per zone a=2, b=1, c=1; candidates in a and
+// b (c is full). Keeps b's candidates: c has as few tasks but cannot take
+// one, and spreading is best effort.
+func (p *planner) keepLeastSpread(set []*node, field string) []*node {
+	count := func(n *node) int32 { return n.groups[p.r.Group] }
+	if field != FieldInstanceID {
+		sp := p.s.spreadIndex(p.r.Group, field[len(attributePrefix):])
+		count = func(n *node) int32 { return sp.count(sp.col.ids[n.idx]) }
+	}
+	least := int32(math.MaxInt32)
+	for _, n := range set {
+		least = min(least, count(n))
+	}
+	out := set[:0]
+	for _, n := range set {
+		if count(n) == least {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// intn is a random index below k; without a source, the first (tests that
+// want determinism pass no Rand).
+func (p *planner) intn(k int) int {
+	if p.r.Rand == nil {
+		return 0
+	}
+	return p.r.Rand.IntN(k)
+}
+
+func remove(set []*node, n *node) []*node {
+	for i, m := range set {
+		if m == n {
+			return append(set[:i], set[i+1:]...)
+		}
+	}
+	return set
+}
