@@ -37,18 +37,18 @@
 //
 // So not binds tighter than and, which binds tighter than or: "not a and b
 // or c" is "((not a) and b) or c". Keywords and operators are case-sensitive
-// and spelled as ECS documents them: and, or and not are lower case. White
-// space separates tokens and is otherwise ignored; none is needed around
-// symbols, so "(runningTasksCount<2)and(agentVersion>=1.20)" parses.
+// and spelled as ECS documents them: and, or and not are lower case.
 //
-// A word is a run of characters other than white space; in a list, "," and
-// "]" also end it. A ")" ends a word unless it closes a "(" opened inside the
-// word, so regular expressions keep their groups while a word can still end a
-// parenthesized comparison: in "(attribute:t =~ (t2|m5).*)" the argument is
-// "(t2|m5).*" and the last ")" closes the group. Everything else belongs to
-// the word: "a == b&&c" compares a with "b&&c". Quote a value that contains
-// white space or an unbalanced ")"; quotes have no escapes, and a value
-// cannot contain the quote character it is enclosed in.
+// White space separates tokens and is otherwise ignored. It is needed only
+// to end an unquoted value: a word is a run of characters other than white
+// space (in a list, "," and "]" also end it), so "a == b&&c" compares a with
+// "b&&c", while "(runningTasksCount<2)and(agentVersion>=1.20)" parses as two
+// comparisons. A ")" ends a word unless it closes a "(" opened inside the
+// word, so regular expressions keep their groups while a word can still end
+// a parenthesized comparison: in "(attribute:t =~ (t2|m5).*)" the argument
+// is "(t2|m5).*" and the last ")" closes the group. Quote a value that
+// contains white space or an unbalanced ")"; quotes have no escapes, and a
+// value cannot contain the quote character it is enclosed in.
 //
 // An expression is at most 2000 characters, as in ECS, and nests at most 64
 // levels of "(" and "not", so that no input can exhaust the parser's stack.
@@ -56,7 +56,7 @@
 // # Subjects and operators
 //
 //	subject            operators
-//	agentConnected     == != in !in =~ !~                   (values true, false)
+//	agentConnected     == != in !in =~ !~                   (true or false, any case)
 //	agentVersion       == != > >= < <=
 //	attribute:name     all
 //	ec2InstanceId      == != in !in =~ !~

@@ -2,7 +2,6 @@ package query
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -50,13 +49,14 @@ type leaf struct {
 	op   op     // the positive operator
 	neg  bool   // the operator is the negation of op
 
-	str   string              // opEq and ordering: the argument (agentConnected: "true" or "false")
+	str   string              // opEq, attribute ordering: the argument (agentConnected: "true" or "false")
+	ver   version             // agentVersion: the argument
 	num   float64             // attribute ordering: the argument as a number, when isNum
 	isNum bool                // the argument is a decimal number
 	n     int64               // registeredAt in Unix seconds; runningTasksCount
 	list  []string            // opIn with at most maxScan values, or on task:group
 	set   map[string]struct{} // opIn with more values
-	re    *regexp.Regexp      // opMatches, anchored at both ends
+	re    *pattern            // opMatches
 }
 
 // match applies the negation rule: a negative operator's answer is exactly
@@ -73,7 +73,7 @@ func (l *leaf) test(i Instance) bool {
 		}
 		return l.testString(v)
 	case subjAgentVersion:
-		return l.order(compareVersions(i.AgentVersion(), l.str))
+		return l.order(compareVersion(i.AgentVersion(), l.ver))
 	case subjAttribute:
 		v, ok := i.Attribute(l.attr)
 		switch {
@@ -121,7 +121,7 @@ func (l *leaf) testString(v string) bool {
 	case opIn:
 		return l.contains(v)
 	case opMatches:
-		return l.re.MatchString(v)
+		return l.re.match(v)
 	case opExists:
 		return true
 	}
@@ -155,7 +155,7 @@ func (l *leaf) testGroups(i Instance) bool {
 		}
 	case opMatches:
 		for _, g := range i.TaskGroups() {
-			if l.re.MatchString(g) {
+			if l.re.match(g) {
 				return true
 			}
 		}
@@ -246,44 +246,73 @@ func isDecimal(s string) bool {
 	return i == len(s)
 }
 
-// compareVersions compares dotted versions component by component:
-// numerically when both components are all digits, as strings otherwise;
-// a missing component counts as "0".
+// version is an agent version split at its dots, so that Match splits only
+// the instance's version.
+type version []versionPart
+
+// versionPart is one component of a version.
+type versionPart struct {
+	raw     string
+	digits  string // raw without leading zeros, when num
+	numeric bool   // raw is all digits
+}
+
+func newVersionPart(raw string) versionPart {
+	if allDigits(raw) {
+		return versionPart{raw, strings.TrimLeft(raw, "0"), true}
+	}
+	return versionPart{raw: raw}
+}
+
+// zeroPart stands for a missing component.
+var zeroPart = newVersionPart("0")
+
+func parseVersion(v string) version {
+	var parts version
+	for v != "" {
+		var head string
+		head, v, _ = strings.Cut(v, ".")
+		parts = append(parts, newVersionPart(head))
+	}
+	return parts
+}
+
+// compareVersion compares the dotted version a with b component by
+// component: numerically when both components are all digits, as strings
+// otherwise; a missing component counts as "0".
 //
 // Example: 1.14.5 < 1.14.10 (5 < 10); 1.14 == 1.14.0; 1.9.a > 1.9.9
 // ("a" > "9" as strings).
-func compareVersions(a, b string) int {
-	for a != "" || b != "" {
-		var x, y string
-		x, a = cutComponent(a)
-		y, b = cutComponent(b)
-		if c := compareComponent(x, y); c != 0 {
+func compareVersion(a string, b version) int {
+	for k := 0; a != "" || k < len(b); k++ {
+		x := zeroPart
+		if a != "" {
+			var head string
+			head, a, _ = strings.Cut(a, ".")
+			x = newVersionPart(head)
+		}
+		y := zeroPart
+		if k < len(b) {
+			y = b[k]
+		}
+		if c := x.compare(y); c != 0 {
 			return c
 		}
 	}
 	return 0
 }
 
-func cutComponent(v string) (head, rest string) {
-	if v == "" {
-		return "0", ""
+// compare compares two components. Digit strings compare by value without
+// converting them, so no length overflows: without leading zeros, the
+// longer is the larger, and at equal lengths the digits decide.
+func (x versionPart) compare(y versionPart) int {
+	if !x.numeric || !y.numeric {
+		return strings.Compare(x.raw, y.raw)
 	}
-	head, rest, _ = strings.Cut(v, ".")
-	return head, rest
-}
-
-// compareComponent compares two version components. Digit strings compare
-// by value without converting them, so no length overflows: leading zeros
-// are dropped, then the longer is the larger, then the digits decide.
-func compareComponent(x, y string) int {
-	if !allDigits(x) || !allDigits(y) {
-		return strings.Compare(x, y)
-	}
-	x, y = strings.TrimLeft(x, "0"), strings.TrimLeft(y, "0")
-	if c := compareInt(int64(len(x)), int64(len(y))); c != 0 {
+	if c := compareInt(int64(len(x.digits)), int64(len(y.digits))); c != 0 {
 		return c
 	}
-	return strings.Compare(x, y)
+	return strings.Compare(x.digits, y.digits)
 }
 
 func allDigits(s string) bool {

@@ -1,10 +1,7 @@
 package query
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +134,7 @@ var (
 // stores it in l, or returns why v does not fit.
 func (l *leaf) bind(v, spelled string) string {
 	if l.op == opMatches {
-		re, msg := compileFull(v)
+		re, msg := compilePattern(v)
 		l.re = re
 		return msg
 	}
@@ -152,7 +149,7 @@ func (l *leaf) bind(v, spelled string) string {
 		if v == "" {
 			return fmt.Sprintf("expected an agent version such as 1.14.5 after %q, found %s", spelled, quote(v))
 		}
-		l.str = v
+		l.ver = parseVersion(v)
 	case subjRegisteredAt:
 		t, ok := parseDate(v)
 		if !ok {
@@ -206,8 +203,8 @@ func (l *leaf) setList(values []string) {
 // string comparisons cost less than hashing the instance's value.
 const maxScan = 8
 
-// parseBool accepts true and false in any case, as ECS's Java parser does,
-// and returns the lower-case spelling agentConnected is compared as.
+// parseBool accepts true and false in any case (TRUE, False) and returns
+// the lower-case spelling agentConnected is compared as.
 func parseBool(v string) (string, bool) {
 	switch {
 	case strings.EqualFold(v, "true"):
@@ -230,28 +227,4 @@ func parseDate(v string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// compileFull compiles re to match whole values only, like Java's
-// String.matches, or returns a message naming re and what is wrong with it.
-func compileFull(re string) (*regexp.Regexp, string) {
-	if _, err := regexp.Compile(re); err != nil {
-		// Compile re alone first so that the message speaks of the user's
-		// text, not of the anchored form.
-		msg := err.Error()
-		var se *syntax.Error
-		if errors.As(err, &se) {
-			msg = se.Code.String()
-			if se.Expr != re {
-				msg += " in " + quote(se.Expr)
-			}
-		}
-		return nil, fmt.Sprintf("invalid regular expression %s: %s (the syntax is RE2's: Java's lookaround and backreferences are not supported)", quote(re), msg)
-	}
-	// \A and \z anchor at the ends of the text whatever flags re sets.
-	full, err := regexp.Compile(`\A(?:` + re + `)\z`)
-	if err != nil {
-		return nil, fmt.Sprintf("invalid regular expression %s: %v", quote(re), err)
-	}
-	return full, ""
 }
