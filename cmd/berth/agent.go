@@ -50,6 +50,8 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	dockerHost := fset.String("docker-host", "", "Docker Engine address (default: DOCKER_HOST or the local socket)")
 	credFile := fset.String("credentials", "", "the server's credentials file, to sign the first registration (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
+	var sim simulateFlags
+	sim.register(fset)
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +66,9 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.Credentials = creds
+	if sim.instances != 0 {
+		return runSimulate(ctx, fset, sim, cfg, level)
+	}
 	rt, err := dockerrt.New(ctx, *dockerHost, cfg.Log)
 	if err != nil {
 		return err
@@ -75,10 +80,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 // bootstrapCredentials are the keys the first registration is signed
 // with: the first key of a credentials file, else the AWS environment.
 func bootstrapCredentials(path string) (*agentproto.BootstrapCredentials, error) {
-	region := os.Getenv("AWS_REGION")
-	if region == "" {
-		region = defaultRegion
-	}
+	region := agentRegion()
 	if path != "" {
 		creds, err := awsjson.LoadCredentialsFile(path)
 		if err != nil {
@@ -94,6 +96,15 @@ func bootstrapCredentials(path string) (*agentproto.BootstrapCredentials, error)
 		return nil, nil // an agent with a saved identity needs none
 	}
 	return &agentproto.BootstrapCredentials{AccessKeyID: id, SecretAccessKey: secret, Region: region}, nil
+}
+
+// agentRegion is the region registrations are signed for: AWS_REGION, or
+// the server's default.
+func agentRegion() string {
+	if region := os.Getenv("AWS_REGION"); region != "" {
+		return region
+	}
+	return defaultRegion
 }
 
 // devAgents runs n agents in this process against the dev server, each

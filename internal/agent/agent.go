@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
 	"sync"
@@ -48,15 +49,28 @@ type Config struct {
 	AllowPrivileged  bool
 	CleanupWait      time.Duration // 0 means DefaultCleanupWait
 	Runtime          Runtime
-	Log              *slog.Logger
-	Now              func() time.Time
+	// State keeps the agent's identity and task states; nil means files
+	// in DataDir. NewMemoryState keeps them in memory only.
+	State StateStore
+	// HTTP, when set, carries the agent protocol over HTTP clients that
+	// many agents in one process share; nil gives the agent its own.
+	HTTP *HTTPClients
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// HTTPClients are the HTTP clients an agent's protocol calls go through
+// (agentproto.NewClientWith).
+type HTTPClients struct {
+	Short  *http.Client // register, report, heartbeat
+	Stream *http.Client // session streams: no Timeout
 }
 
 // Agent runs one container instance's tasks.
 type Agent struct {
 	cfg      Config
 	rt       Runtime
-	disk     disk
+	state    StateStore
 	client   *agentproto.Client
 	reporter *reporter
 	log      *slog.Logger
@@ -88,7 +102,14 @@ func New(cfg Config) *Agent {
 	if cfg.HostIP == "" {
 		cfg.HostIP = "127.0.0.1"
 	}
-	a := &Agent{cfg: cfg, rt: cfg.Runtime, disk: disk{cfg.DataDir}, client: agentproto.NewClient(cfg.Server),
+	if cfg.State == nil {
+		cfg.State = disk{cfg.DataDir}
+	}
+	client := agentproto.NewClient(cfg.Server)
+	if cfg.HTTP != nil {
+		client = agentproto.NewClientWith(cfg.Server, cfg.HTTP.Short, cfg.HTTP.Stream)
+	}
+	a := &Agent{cfg: cfg, rt: cfg.Runtime, state: cfg.State, client: client,
 		log: cfg.Log.With("cluster", cfg.Cluster), now: cfg.Now, runners: map[string]*runner{}}
 	a.reporter = newReporter(a.client, a.log, a.abandon)
 	return a
@@ -103,11 +124,14 @@ func (a *Agent) identity() identity {
 	return a.id
 }
 
-// Run registers the instance, re-adopts the tasks and containers it had,
-// and runs until ctx ends. Containers keep running after it returns.
+// Run registers the instance (unless Register did), re-adopts the tasks
+// and containers it had, and runs until ctx ends. Containers keep running
+// after it returns.
 func (a *Agent) Run(ctx context.Context) error {
-	if err := a.register(ctx); err != nil {
-		return err
+	if a.InstanceARN() == "" {
+		if err := a.Register(ctx); err != nil {
+			return err
+		}
 	}
 	a.log = a.log.With("instance", a.InstanceARN())
 	a.ctx = ctx
@@ -128,8 +152,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	return err
 }
 
-// register joins the cluster, as the saved instance when there is one.
-func (a *Agent) register(ctx context.Context) error {
+// Register joins the cluster, as the saved instance when there is one.
+// Run calls it; calling it first lets a caller pace the registrations of
+// many agents (berth agent --simulate).
+func (a *Agent) Register(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, runtimeCallTimeout)
 	engine, err := a.rt.Version(rctx)
 	cancel()
@@ -153,7 +179,7 @@ func (a *Agent) register(ctx context.Context) error {
 		Attributes:     attributes(a.cfg),
 		VersionInfo:    wire.VersionInfo{AgentVersion: ptr(version.String()), DockerVersion: ptr("DockerVersion: " + engine)},
 	}
-	saved, err := a.disk.loadIdentity()
+	saved, err := a.state.loadIdentity()
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -175,7 +201,7 @@ func (a *Agent) register(ctx context.Context) error {
 		return fmt.Errorf("register: %w", err)
 	}
 	id := identity{Server: a.cfg.Server, Cluster: a.cfg.Cluster, InstanceARN: resp.ContainerInstanceARN, Token: resp.Token}
-	if err := a.disk.saveIdentity(&id); err != nil {
+	if err := a.state.saveIdentity(&id); err != nil {
 		return fmt.Errorf("save identity: %w", err)
 	}
 	a.client.SetIdentity(id.InstanceARN, id.Token)
@@ -193,7 +219,7 @@ func (a *Agent) register(ctx context.Context) error {
 // adopt restarts a runner for every task in the data dir. Each finds its
 // containers by id and carries on; nothing is restarted.
 func (a *Agent) adopt(ctx context.Context) error {
-	states, err := a.disk.loadTasks()
+	states, err := a.state.loadTasks()
 	if err != nil {
 		return fmt.Errorf("load task state: %w", err)
 	}
@@ -265,7 +291,7 @@ func (a *Agent) abandon(taskARNs []string) {
 }
 
 func (a *Agent) forget(id string) {
-	if err := a.disk.removeTask(id); err != nil {
+	if err := a.state.removeTask(id); err != nil {
 		a.log.Error("cannot remove task state", "task", id, "err", err)
 	}
 	a.mu.Lock()

@@ -5,8 +5,9 @@
 // Contract:
 //   - One runner goroutine per task is the only writer of that task's known
 //     state. It steps the task through the ECS lifecycle by the pure
-//     transition function decide (table-tested), persists the state in the
-//     data dir, and only then reports it.
+//     transition function decide (table-tested), persists the state in its
+//     StateStore (the data dir; memory for a simulated instance), and only
+//     then reports it.
 //   - Containers carry labels naming their instance, task and container.
 //     An agent killed with -9 and restarted reloads its task states and
 //     re-adopts the very same containers: nothing is restarted, nothing
@@ -17,4 +18,7 @@
 //     stopped and forgotten, and every task's state is reported again, so
 //     the two sides reconcile fully after any disconnect. While
 //     disconnected, tasks keep running.
+//   - Package simrt runs many agents in one process on a runtime that
+//     starts nothing (berth agent --simulate); they share HTTP clients
+//     (Config.HTTP) and keep their state in memory (NewMemoryState).
 package agent

@@ -185,7 +185,7 @@ func (r *runner) commit() {
 	r.dirty = false
 	r.st.Known.Seq++
 	r.st.Known.HealthStatus = ecs.TaskHealth(r.st.Known.Containers)
-	if err := r.agent.disk.saveTask(r.id, r.st); err != nil {
+	if err := r.agent.state.saveTask(r.id, r.st); err != nil {
 		r.log.Error("cannot persist task state", "err", err)
 	}
 	r.agent.reporter.enqueue(agentproto.TaskState{TaskARN: r.st.Payload.Task.ARN, Known: cloneKnown(r.st.Known)})

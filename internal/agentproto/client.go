@@ -53,15 +53,23 @@ type Client struct {
 	token       string
 }
 
-// NewClient talks to the server at base (e.g. http://127.0.0.1:4040).
+// NewClient talks to the server at base (e.g. http://127.0.0.1:4040),
+// over HTTP clients of its own.
 func NewClient(base string) *Client {
 	streamTransport := http.DefaultTransport.(*http.Transport).Clone()
 	streamTransport.ResponseHeaderTimeout = streamHeaderTimeout
-	return &Client{
-		base:   strings.TrimRight(base, "/"),
-		short:  &http.Client{Timeout: requestTimeout},
-		stream: &http.Client{Transport: streamTransport},
-	}
+	return NewClientWith(base, &http.Client{Timeout: requestTimeout}, &http.Client{Transport: streamTransport})
+}
+
+// NewClientWith talks to the server at base through the given HTTP
+// clients, which many Clients may share (berth agent --simulate runs
+// thousands of agents over one pair). short carries register, report and
+// heartbeat; each call is bounded by requestTimeout whatever short's own
+// settings. stream carries session streams: it must have no Timeout,
+// which would cut a stream, and its transport should bound the wait for
+// response headers (NewClient's waits 10 s).
+func NewClientWith(base string, short, stream *http.Client) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), short: short, stream: stream}
 }
 
 // SetIdentity sets the instance and token later calls authenticate with.
