@@ -94,7 +94,7 @@ func (c *Cache) session(ctx context.Context) error {
 		return fresh[cluster]
 	}
 	err = c.st.ForEachInstance(ctx, func(i *ecs.ContainerInstance) bool {
-		snap(i.Cluster).PutInstance(FromRecord(i, rev))
+		snap(i.Cluster).PutInstance(fromRecord(i, rev))
 		return true
 	})
 	if err == nil {
@@ -149,7 +149,7 @@ func (c *Cache) applyInstance(e store.Event[ecs.ContainerInstance]) {
 	if e.Type == store.EventDelete {
 		s.RemoveInstance(id)
 	} else {
-		s.PutInstance(FromRecord(e.Value, e.Revision))
+		s.PutInstance(fromRecord(e.Value, e.Revision))
 	}
 }
 
@@ -291,8 +291,8 @@ func (c *Cache) Await(ctx context.Context, cluster, id string, rev int64) error 
 	}
 }
 
-// FromRecord flattens a stored instance for the scheduler.
-func FromRecord(i *ecs.ContainerInstance, rev int64) scheduler.Instance {
+// fromRecord flattens a stored instance for the scheduler.
+func fromRecord(i *ecs.ContainerInstance, rev int64) scheduler.Instance {
 	out := scheduler.Instance{
 		ID: i.ID, ARN: i.ARN, Status: i.Status, Connected: i.AgentConnected,
 		EC2InstanceID: i.EC2InstanceID, RegisteredAt: i.RegisteredAt,

@@ -38,9 +38,6 @@ func NewPlacer(cache *Cache) *Placer {
 	return &Placer{cache: cache, rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 }
 
-// Cache is the placer's cache.
-func (p *Placer) Cache() *Cache { return p.cache }
-
 // Plan is a placement decided and assumed, not yet committed.
 type Plan struct {
 	Cluster string
@@ -197,12 +194,14 @@ func (p *Placer) replan(plan *Plan, conflicts map[string]int64) {
 	plan.TaskIDs, plan.Hosts = keepIDs, keepHosts
 }
 
+// Sync waits until the snapshots reflect every write committed before the
+// call (see Cache.Sync). Check and Matches read the snapshot as it is; a
+// caller checking several instances syncs once first.
+func (p *Placer) Sync(ctx context.Context) error { return p.cache.Sync(ctx) }
+
 // Check says whether instance id of cluster can take a task of r now ("")
 // or the ECS reason it cannot; StartTask's caller names the instances.
-func (p *Placer) Check(ctx context.Context, cluster, id string, r *scheduler.Request) (string, error) {
-	if err := p.cache.Sync(ctx); err != nil {
-		return "", err
-	}
+func (p *Placer) Check(cluster, id string, r *scheduler.Request) (string, error) {
 	var reason string
 	err := p.cache.With(cluster, func(s *scheduler.Snapshot) { reason = s.Check(id, r) })
 	return reason, err
@@ -211,10 +210,7 @@ func (p *Placer) Check(ctx context.Context, cluster, id string, r *scheduler.Req
 // Matches reports whether expression e selects instance id of cluster,
 // on the snapshot (ListContainerInstances' filter: the snapshot knows each
 // instance's task groups and running tasks).
-func (p *Placer) Matches(ctx context.Context, cluster, id string, e *query.Expr) (bool, error) {
-	if err := p.cache.awaitReady(ctx); err != nil {
-		return false, err
-	}
+func (p *Placer) Matches(cluster, id string, e *query.Expr) (bool, error) {
 	var ok bool
 	err := p.cache.With(cluster, func(s *scheduler.Snapshot) { ok = s.Match(id, e) })
 	return ok, err

@@ -147,7 +147,7 @@ func (p *planner) choose(cands []*node) *node {
 		}
 		switch st.Type {
 		case Random:
-			return set[p.intn(len(set))]
+			return set[intn(p.r.Rand, len(set))]
 		case Binpack:
 			set = p.keepLeastRemaining(set, st.Field)
 		case Spread:
@@ -157,7 +157,7 @@ func (p *planner) choose(cands []*node) *node {
 	if len(set) == 1 {
 		return set[0]
 	}
-	return set[p.intn(len(set))]
+	return set[intn(p.r.Rand, len(set))]
 }
 
 // keepLeastRemaining keeps the candidates with the least remaining CPU or
@@ -205,15 +205,6 @@ func (p *planner) keepLeastSpread(set []*node, field string) []*node {
 		}
 	}
 	return out
-}
-
-// intn is a random index below k; without a source, the first (tests that
-// want determinism pass no Rand).
-func (p *planner) intn(k int) int {
-	if p.r.Rand == nil {
-		return 0
-	}
-	return p.r.Rand.IntN(k)
 }
 
 func remove(set []*node, n *node) []*node {

@@ -90,6 +90,8 @@ func keepMost(set []int, key func(int) int32) []int {
 	return out
 }
 
+// intn is a random index below k; without a source, the first (tests that
+// want determinism pass no Rand).
 func intn(rnd *rand.Rand, k int) int {
 	if rnd == nil {
 		return 0

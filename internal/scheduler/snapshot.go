@@ -105,23 +105,17 @@ type assumption struct {
 	committedAt int64 // etcd revision of the commit; 0 while in flight
 }
 
-// Instances is the number of instances known.
-func (s *Snapshot) Instances() int { return len(s.byID) }
-
 // Registered is the number of instances ACTIVE or DRAINING: those that
 // make a cluster one with container instances.
 func (s *Snapshot) Registered() int {
 	k := 0
-	for _, n := range s.byID {
+	for _, n := range s.nodes {
 		if n.known && (n.Status == ecs.InstanceActive || n.Status == ecs.InstanceDraining) {
 			k++
 		}
 	}
 	return k
 }
-
-// Tasks is the number of tasks counted (assumed ones included).
-func (s *Snapshot) Tasks() int { return len(s.tasks) }
 
 // Instance returns the instance with id as last put, with its effective
 // remaining CPU and memory (assumptions subtracted).

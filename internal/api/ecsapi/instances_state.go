@@ -101,6 +101,11 @@ func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainer
 	if err != nil {
 		return nil, err
 	}
+	if filter != nil {
+		if err := a.placer.Sync(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var matchErr error
 	page, err := a.store.ListInstances(ctx, cluster, after, limit, func(i *ecs.ContainerInstance) bool {
 		if in.Status != "" && string(i.Status) != string(in.Status) || in.Status == "" && i.Status == ecs.InstanceInactive {
@@ -109,7 +114,7 @@ func (a *API) ListContainerInstances(ctx context.Context, in *wire.ListContainer
 		if filter == nil || matchErr != nil {
 			return matchErr == nil
 		}
-		ok, err := a.placer.Matches(ctx, cluster, i.ID, filter)
+		ok, err := a.placer.Matches(cluster, i.ID, filter)
 		matchErr = err
 		return ok
 	})

@@ -33,6 +33,11 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 	if err != nil {
 		return nil, err
 	}
+	if len(l.constraints.MemberOf) > 0 {
+		if err := a.placer.Sync(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		placed  []*ecs.Task
 		refused failures
@@ -67,7 +72,7 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 				refused.add(f)
 				continue
 			}
-			if why, err := a.eligible(ctx, l, id); err != nil {
+			if why, err := a.eligible(l, id); err != nil {
 				return err
 			} else if why != "" {
 				refused.addReason(inst.ARN, why)
@@ -100,14 +105,15 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 
 // eligible checks the task definition's memberOf constraints (StartTask
 // takes no others) on instance id: "" when it meets them, else the
-// reason. Capacity is checked on the record the transaction reads.
-func (a *API) eligible(ctx context.Context, l *launch, id string) (string, error) {
+// reason. Capacity is checked on the record the transaction reads. The
+// caller has synced the placer.
+func (a *API) eligible(l *launch, id string) (string, error) {
 	if len(l.constraints.MemberOf) == 0 {
 		return "", nil
 	}
 	r := placementRequest(l, 1)
 	r.Needs = ecs.Requirements{}
-	why, err := a.placer.Check(ctx, l.cluster, id, &r)
+	why, err := a.placer.Check(l.cluster, id, &r)
 	if why == scheduler.ReasonAgent {
 		why = "" // the transaction's read of the record decides that
 	}

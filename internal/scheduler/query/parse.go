@@ -66,42 +66,42 @@ func caseHint(tok string) string {
 
 // or parses: and { ( "or" | "||" ) and }.
 func (p *parser) or() (node, *Error) {
-	x, err := p.and()
-	if err != nil {
-		return nil, err
+	xs, err := p.chain(p.and, "or", "||")
+	if err != nil || len(xs) == 1 {
+		return first(xs), err
 	}
-	xs := anyOf{x}
-	for p.keyword("or", "||") {
-		y, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		xs = append(xs, y)
-	}
-	if len(xs) == 1 {
-		return x, nil
-	}
-	return xs, nil
+	return anyOf(xs), nil
 }
 
 // and parses: unary { ( "and" | "&&" ) unary }.
 func (p *parser) and() (node, *Error) {
-	x, err := p.unary()
-	if err != nil {
-		return nil, err
+	xs, err := p.chain(p.unary, "and", "&&")
+	if err != nil || len(xs) == 1 {
+		return first(xs), err
 	}
-	xs := allOf{x}
-	for p.keyword("and", "&&") {
-		y, err := p.unary()
+	return allOf(xs), nil
+}
+
+// chain parses: operand { keyword operand }, for either keyword.
+func (p *parser) chain(operand func() (node, *Error), word, symbol string) ([]node, *Error) {
+	var xs []node
+	for {
+		x, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		xs = append(xs, y)
+		xs = append(xs, x)
+		if !p.keyword(word, symbol) {
+			return xs, nil
+		}
 	}
-	if len(xs) == 1 {
-		return x, nil
+}
+
+func first(xs []node) node {
+	if len(xs) == 0 {
+		return nil
 	}
-	return xs, nil
+	return xs[0]
 }
 
 // unary parses: ( "not" | "!" ) unary | "(" or ")" | comparison.
