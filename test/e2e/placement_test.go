@@ -52,7 +52,10 @@ func TestPlacementThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	cluster, byARN := placementCluster(t)
 	family := registerFamily(t, shared, uniqueName(t, "placed"), types.ContainerDefinition{
-		Name: aws.String("app"), Command: []string{"sleep", "300"}, Memory: aws.Int32(256)})
+		Name: aws.String("app"), Command: []string{"sleep", "300"}, Memory: aws.Int32(128)})
+	// 128 MiB each: stopped tasks hold their memory until their containers
+	// exit (sleep ignores SIGTERM, so up to the stop timeout), and even if
+	// every earlier subtest's task still sits on a-small it has room.
 
 	t.Run("spread across zones, then binpack memory within each", func(t *testing.T) {
 		tasks := runTasks(t, shared, cluster, family, 3, func(in *ecs.RunTaskInput) {
