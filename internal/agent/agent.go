@@ -173,11 +173,17 @@ func (a *Agent) Register(ctx context.Context) error {
 		}
 		mem = max(total-reservedMemoryMiB, 0)
 	}
+	if _, err := parseAPIVersion(engine.API); err != nil {
+		a.log.Warn("no docker-remote-api capabilities: tasks that need them will not be placed here", "err", err)
+	}
+	// Every registration, first or not, sends the attributes in full: the
+	// server replaces the agent's built-in ones, so capabilities follow an
+	// engine upgrade or a change of --allow-privileged at the next start.
 	req := agentproto.RegisterRequest{
 		Cluster:        a.cfg.Cluster,
 		TotalResources: totalResources(cpus, mem),
-		Attributes:     attributes(a.cfg),
-		VersionInfo:    wire.VersionInfo{AgentVersion: ptr(version.String()), DockerVersion: ptr("DockerVersion: " + engine)},
+		Attributes:     attributes(a.cfg, engine.API),
+		VersionInfo:    wire.VersionInfo{AgentVersion: ptr(version.String()), DockerVersion: ptr("DockerVersion: " + engine.Release)},
 	}
 	saved, err := a.state.loadIdentity()
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -77,10 +77,21 @@ func newCluster(t *testing.T) *cluster {
 // stop is called (or the test ends).
 func (c *cluster) startAgent(rt Runtime, dir string) (*Agent, func()) {
 	c.t.Helper()
+	return c.startAgentWith(rt, dir, nil)
+}
+
+// startAgentWith is startAgent with the configuration edited by edit (nil
+// for none).
+func (c *cluster) startAgentWith(rt Runtime, dir string, edit func(*Config)) (*Agent, func()) {
+	c.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := New(Config{Server: c.url, Cluster: "default", DataDir: dir, Runtime: rt, Log: quiet,
+	cfg := Config{Server: c.url, Cluster: "default", DataDir: dir, Runtime: rt, Log: quiet,
 		CPUs: 2, MemoryMiB: 2048, AvailabilityZone: "us-east-1a",
-		Credentials: &agentproto.BootstrapCredentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Region: "us-east-1"}})
+		Credentials: &agentproto.BootstrapCredentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Region: "us-east-1"}}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a := New(cfg)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	var once sync.Once

@@ -18,6 +18,11 @@
 //     stopped and forgotten, and every task's state is reported again, so
 //     the two sides reconcile fully after any disconnect. While
 //     disconnected, tasks keep running.
+//   - Every registration advertises the capability attributes of what
+//     the agent implements, derived from the engine's API version by the
+//     pure function capabilities (table-tested); the control plane's
+//     ATTRIBUTE filter places by them (capabilities.go says what is
+//     advertised and why).
 //   - Package simrt runs many agents in one process on a runtime that
 //     starts nothing (berth agent --simulate); they share HTTP clients
 //     (Config.HTTP) and keep their state in memory (NewMemoryState).

@@ -17,6 +17,7 @@ type fakeRuntime struct {
 	events     chan ContainerEvent
 	starts     int
 	pullErr    error
+	api        string // the API version Version reports; "" means fakeAPIVersion
 }
 
 type fakeContainer struct {
@@ -28,7 +29,19 @@ func newFakeRuntime() *fakeRuntime {
 	return &fakeRuntime{containers: map[string]*fakeContainer{}, events: make(chan ContainerEvent, 1024)}
 }
 
-func (f *fakeRuntime) Version(context.Context) (string, error) { return "fake-1.0", nil }
+// fakeAPIVersion is the Docker API version a fake engine speaks unless a
+// test sets fakeRuntime.api.
+const fakeAPIVersion = "1.44"
+
+func (f *fakeRuntime) Version(context.Context) (EngineVersion, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	api := f.api
+	if api == "" {
+		api = fakeAPIVersion
+	}
+	return EngineVersion{Release: "fake-1.0", API: api}, nil
+}
 
 func (f *fakeRuntime) EnsureImage(context.Context, string) (bool, error) {
 	f.mu.Lock()

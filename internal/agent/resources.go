@@ -3,9 +3,10 @@ package agent
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,29 +70,31 @@ func cpuArchitecture() string {
 	return runtime.GOARCH
 }
 
-// attributes are the built-in ecs.* attributes plus the custom ones.
-func attributes(cfg Config) []wire.Attribute {
-	attrs := map[string]string{
+// attributes are the built-in ecs.* attributes, the capability attributes
+// of an engine speaking Docker API version api (capabilities), and the
+// custom ones, sorted by name. A custom attribute replaces the built-in or
+// capability of its name; given an empty value, it removes it.
+func attributes(cfg Config, api string) []wire.Attribute {
+	values := map[string]string{
 		"ecs.os-type":           "linux",
 		"ecs.os-family":         "LINUX",
 		"ecs.cpu-architecture":  cpuArchitecture(),
 		"ecs.instance-type":     cfg.InstanceType,
 		"ecs.availability-zone": cfg.AvailabilityZone,
 	}
-	for k, v := range cfg.Attributes {
-		attrs[k] = v
-	}
-	names := make([]string, 0, len(attrs))
-	for k, v := range attrs {
+	maps.Copy(values, cfg.Attributes)
+	var out []wire.Attribute
+	for k, v := range values {
 		if v != "" {
-			names = append(names, k)
+			out = append(out, wire.Attribute{Name: ptr(k), Value: ptr(v)})
 		}
 	}
-	sort.Strings(names)
-	out := make([]wire.Attribute, 0, len(names))
-	for _, k := range names {
-		out = append(out, wire.Attribute{Name: ptr(k), Value: ptr(attrs[k])})
+	for _, name := range capabilities(api, cfg.AllowPrivileged) {
+		if _, custom := values[name]; !custom {
+			out = append(out, wire.Attribute{Name: ptr(name)}) // name-only, as ECS's
+		}
 	}
+	slices.SortFunc(out, func(a, b wire.Attribute) int { return strings.Compare(*a.Name, *b.Name) })
 	return out
 }
 

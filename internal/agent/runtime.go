@@ -13,8 +13,10 @@ import (
 // Every method is bounded by the implementation's own named timeouts
 // except Events, which streams until ctx ends.
 type Runtime interface {
-	// Version is the engine's version, reported in versionInfo.
-	Version(ctx context.Context) (string, error)
+	// Version is what the engine says of itself: its release, reported in
+	// versionInfo, and the API version spoken to it, from which the agent
+	// derives its docker-remote-api capabilities (capabilities.go).
+	Version(ctx context.Context) (EngineVersion, error)
 	// EnsureImage pulls image when the engine does not have it, and
 	// reports whether it pulled. A failure wraps ErrPull.
 	EnsureImage(ctx context.Context, image string) (pulled bool, err error)
@@ -44,6 +46,17 @@ type Runtime interface {
 	// RemoveTaskVolumes removes the task-scoped Docker volumes created for
 	// taskID. Shared volumes are kept.
 	RemoveTaskVolumes(ctx context.Context, taskID string) error
+}
+
+// EngineVersion is a container engine's answer to Version.
+type EngineVersion struct {
+	// Release is the engine's own version, e.g. "28.2.2", reported in
+	// versionInfo as "DockerVersion: 28.2.2".
+	Release string
+	// API is the Docker Engine API version the runtime speaks to the
+	// engine, e.g. "1.50": the lower of the engine's highest and the
+	// client's, as negotiated when the runtime connected.
+	API string
 }
 
 // Errors a Runtime wraps, which the agent maps to ECS container reasons.

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,4 +185,27 @@ func attribute(attrs []wire.Attribute, name string) string {
 		}
 	}
 	return ""
+}
+
+// Simulated instances register through the agent's own attributes, so
+// they advertise what a real berth agent does.
+func TestSimulatedInstancesPlaceByCapability(t *testing.T) {
+	c := agent.NewTestCluster(t)
+	startFleet(t, c, 2)
+
+	capable := wire.ContainerDefinition{Name: new("app"), Image: new("nginx"), Memory: new(int32(64)), StopTimeout: new(int32(5)),
+		HealthCheck:      &wire.HealthCheck{Command: []string{"CMD-SHELL", "true"}, StartPeriod: new(int32(1))},
+		LogConfiguration: &wire.LogConfiguration{LogDriver: wire.LogDriverJsonFile}}
+	awaitTasks(t, c, runTasks(t, c, c.Register("capable", capable), 2), ecs.TaskRunning)
+
+	privileged := wire.ContainerDefinition{Name: new("app"), Image: new("nginx"), Memory: new(int32(64)), Privileged: new(true)}
+	family := c.Register("privileged", privileged)
+	out, err := c.ECS().RunTask(context.Background(), &wire.RunTaskRequest{TaskDefinition: &family})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Tasks) != 0 || len(out.Failures) != 1 || *out.Failures[0].Reason != "ATTRIBUTE" ||
+		!strings.Contains(*out.Failures[0].Detail, "(2 considered): ATTRIBUTE on 2.") {
+		t.Fatalf("RunTask of a privileged container without --allow-privileged: %d tasks, failures %+v; want one ATTRIBUTE failure", len(out.Tasks), out.Failures)
+	}
 }

@@ -46,6 +46,19 @@ func TestAgentRegistersItsMachine(t *testing.T) {
 			t.Errorf("attribute %s = %q, want %q", name, attrs[name], want)
 		}
 	}
+	// The capabilities of what the agent runs; privileged containers only
+	// with --allow-privileged.
+	for _, name := range []string{"com.amazonaws.ecs.capability.docker-remote-api.1.17", "com.amazonaws.ecs.capability.docker-remote-api.1.29",
+		"com.amazonaws.ecs.capability.logging-driver.json-file", "ecs.capability.container-health-check", "ecs.capability.container-ordering"} {
+		if _, ok := attrs[name]; !ok {
+			t.Errorf("capability %s is not advertised", name)
+		}
+	}
+	for _, name := range []string{"com.amazonaws.ecs.capability.privileged-container", "com.amazonaws.ecs.capability.task-iam-role", "com.amazonaws.ecs.capability.ecr-auth"} {
+		if _, ok := attrs[name]; ok {
+			t.Errorf("capability %s is advertised, but this agent does not implement it", name)
+		}
+	}
 	if !strings.HasPrefix(aws.ToString(inst.VersionInfo.DockerVersion), "DockerVersion: ") {
 		t.Errorf("versionInfo.dockerVersion = %q", aws.ToString(inst.VersionInfo.DockerVersion))
 	}
@@ -125,15 +138,12 @@ func TestTaskFailuresBeforeRunning(t *testing.T) {
 	t.Parallel()
 	cluster := taskCluster(t, shared)
 	startAgent(t, shared, cluster)
-	privileged := sh("app", "sleep 600")
-	privileged.Privileged = aws.Bool(true)
 	cases := []struct {
 		name         string
 		def          types.ContainerDefinition
 		reasonPrefix string
 	}{
 		{"an image that cannot be pulled", types.ContainerDefinition{Name: aws.String("app"), Image: aws.String("registry.invalid/nothing:1")}, "CannotPullContainerError: "},
-		{"a privileged container on an agent that does not allow it", privileged, "CannotCreateContainerError: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +159,32 @@ func TestTaskFailuresBeforeRunning(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A privileged container needs the privileged-container capability, which
+// an agent advertises only with --allow-privileged: RunTask refuses it
+// (ATTRIBUTE) on any other rather than start a task that would fail.
+func TestPrivilegedContainersGoOnlyToAgentsThatAllowThem(t *testing.T) {
+	t.Parallel()
+	cluster := taskCluster(t, shared)
+	plain := startAgent(t, shared, cluster)
+	privileged := sh("app", "sleep 600")
+	privileged.Privileged = aws.Bool(true)
+	td := registerFamily(t, shared, uniqueName(t, "priv"), privileged)
+	out, err := clientFor(t, shared).RunTask(ctx(t), &ecs.RunTaskInput{Cluster: aws.String(cluster), TaskDefinition: aws.String(td)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "ATTRIBUTE" || aws.ToString(out.Failures[0].Arn) != plain.arn {
+		t.Fatalf("RunTask on an agent without --allow-privileged: %d tasks, failures %s; want one ATTRIBUTE failure naming %s", len(out.Tasks), dump(out.Failures), plain.arn)
+	}
+
+	allowing := startAgent(t, shared, cluster, "--allow-privileged")
+	task := runTasks(t, shared, cluster, td, 1)[0]
+	if aws.ToString(task.ContainerInstanceArn) != allowing.arn {
+		t.Errorf("privileged task placed on %s, want the agent started with --allow-privileged, %s", aws.ToString(task.ContainerInstanceArn), allowing.arn)
+	}
+	stopTask(t, shared, cluster, aws.ToString(task.TaskArn), "done")
 }
 
 func TestContainersShareATaskVolume(t *testing.T) {

@@ -102,15 +102,17 @@ func (r *Runtime) Close() error {
 	return nil
 }
 
-// Version is the engine's version, e.g. "20.10.24+dfsg1".
-func (r *Runtime) Version(ctx context.Context) (string, error) {
+// Version is the engine's release, e.g. "20.10.24+dfsg1", and the API
+// version New negotiated with it: every request goes out at that version,
+// so it, not the engine's highest, is what the agent can use.
+func (r *Runtime) Version(ctx context.Context) (agent.EngineVersion, error) {
 	ctx, cancel := context.WithTimeout(ctx, versionTimeout)
 	defer cancel()
 	v, err := r.cli.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
-		return "", fmt.Errorf("docker version: %w", err)
+		return agent.EngineVersion{}, fmt.Errorf("docker version: %w", err)
 	}
-	return v.Version, nil
+	return agent.EngineVersion{Release: v.Version, API: r.cli.ClientVersion()}, nil
 }
 
 // EnsureImage pulls image unless the engine has it. It never pulls an

@@ -189,8 +189,8 @@ func randomID(t *testing.T) string {
 func TestEngineVersionAndCachedImage(t *testing.T) {
 	e := newEnv(t)
 	v, err := e.rt.Version(e.ctx)
-	if err != nil || v == "" {
-		t.Fatalf("Version() = %q, %v", v, err)
+	if err != nil || v.Release == "" || !strings.HasPrefix(v.API, "1.") {
+		t.Fatalf("Version() = %+v, %v; want a release and a negotiated 1.x API version", v, err)
 	}
 	if pulled, err := e.rt.EnsureImage(e.ctx, testImage); err != nil || pulled {
 		t.Fatalf("EnsureImage(%s) = %v, %v; want a cached image, not pulled", testImage, pulled, err)

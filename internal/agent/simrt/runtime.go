@@ -17,6 +17,13 @@ import (
 // version ("DockerVersion: simulated" in versionInfo).
 const EngineVersion = "simulated"
 
+// APIVersion is the Docker Engine API version a simulated engine claims
+// to speak, from which its agent derives its docker-remote-api
+// capabilities: fixed, so that every simulated instance advertises the
+// same modern set, that of Docker Engine 27 (API 1.47), whatever the
+// machine runs.
+const APIVersion = "1.47"
+
 // Config configures one simulated engine.
 type Config struct {
 	// StartDelay is how long after its creation a container becomes
@@ -62,8 +69,10 @@ func New(cfg Config) *Runtime {
 		byName: map[string]string{}, ports: newHostPorts(), subs: map[*subscription]struct{}{}}
 }
 
-// Version reports EngineVersion.
-func (r *Runtime) Version(context.Context) (string, error) { return EngineVersion, nil }
+// Version reports EngineVersion and APIVersion.
+func (r *Runtime) Version(context.Context) (agent.EngineVersion, error) {
+	return agent.EngineVersion{Release: EngineVersion, API: APIVersion}, nil
+}
 
 // EnsureImage has every image: it never pulls.
 func (r *Runtime) EnsureImage(context.Context, string) (bool, error) { return false, nil }

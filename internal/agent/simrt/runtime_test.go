@@ -208,8 +208,8 @@ func TestContainerLifecycleErrors(t *testing.T) {
 	if err := r.Remove(ctx, "missing"); err != nil {
 		t.Errorf("remove of a missing container: %v, want none", err)
 	}
-	if v, err := r.Version(ctx); v != EngineVersion || err != nil {
-		t.Errorf("Version = %q, %v", v, err)
+	if v, err := r.Version(ctx); v != (agent.EngineVersion{Release: EngineVersion, API: APIVersion}) || err != nil {
+		t.Errorf("Version = %+v, %v", v, err)
 	}
 	if pulled, err := r.EnsureImage(ctx, "nginx"); pulled || err != nil {
 		t.Errorf("EnsureImage = %v, %v; want every image present", pulled, err)

@@ -209,6 +209,16 @@ func defaultAttribute(attrs []wire.Attribute, name, value string) []wire.Attribu
 
 // reregister applies a new registration to an existing ACTIVE or DRAINING
 // instance; its status is the operator's to change, not the agent's.
+//
+// Attributes: the agent's built-in ones (ecs.* and com.amazonaws.ecs.*,
+// among them its capability attributes) are replaced by the new set, so a
+// capability the restarted agent no longer advertises (an engine
+// downgrade, --allow-privileged dropped) is gone and the ATTRIBUTE filter
+// stops placing tasks that need it; one it gained is placeable at once.
+// Custom attributes are kept at their current value, whether PutAttributes
+// set them or the first registration did: PutAttributes is the later word
+// (ECS_INSTANCE_ATTRIBUTES likewise apply at the first registration only),
+// and a custom attribute the agent reports anew is added.
 func reregister(cur, fresh *ecs.ContainerInstance) *ecs.ContainerInstance {
 	out := *cur
 	out.Version++

@@ -1,6 +1,8 @@
 package ecsapi
 
 import (
+	"slices"
+
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/wire"
@@ -38,10 +40,6 @@ func (fs *failures) add(f wire.Failure) {
 	*fs = append(*fs, f)
 }
 
-func (fs *failures) addReason(arn, reason string) {
-	fs.add(wire.Failure{Arn: ptr(arn), Reason: ptr(reason)})
-}
-
 // unplaced turns the scheduler's failure into RunTask's failures: one
 // entry per task that could not be placed, so that len(tasks) +
 // len(failures) is always the count asked for. Each names the instance
@@ -63,13 +61,31 @@ func unplaced(f *scheduler.Failure, n int) []wire.Failure {
 	return out
 }
 
-// placementRequest is the scheduler's request for count tasks of l.
+// placementRequest is the scheduler's request for count tasks of l. The
+// task definition's requiresAttributes (derived at registration from the
+// fields it uses) feed the ATTRIBUTE filter: an instance whose agent does
+// not advertise a capability the task needs is refused, as on ECS.
 func placementRequest(l *launch, count int) scheduler.Request {
 	return scheduler.Request{
-		Count:       count,
-		Needs:       l.needs,
-		Group:       l.group,
-		Constraints: l.constraints,
-		Strategies:  l.strategies,
+		Count:              count,
+		Needs:              l.needs,
+		Group:              l.group,
+		Constraints:        l.constraints,
+		RequiredAttributes: l.def.Def.RequiresAttributes,
+		Strategies:         l.strategies,
 	}
+}
+
+// missingAttributes lists the required attributes (a name, or a name and
+// a value) that inst lacks: the scheduler's ATTRIBUTE filter, applied to
+// the record StartTask's transaction read.
+func missingAttributes(inst *ecs.ContainerInstance, required []wire.Attribute) []string {
+	var missing []string
+	for _, want := range required {
+		i := slices.IndexFunc(inst.Attributes, func(have wire.Attribute) bool { return str(have.Name) == str(want.Name) })
+		if i < 0 || (want.Value != nil && str(inst.Attributes[i].Value) != *want.Value) {
+			missing = append(missing, str(want.Name))
+		}
+	}
+	return missing
 }

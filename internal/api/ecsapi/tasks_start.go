@@ -3,6 +3,7 @@ package ecsapi
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/scheduler"
@@ -16,7 +17,8 @@ import (
 // task is a failure instead, with ECS's StartTask reasons: MISSING for one
 // that does not exist, INACTIVE for one that is deregistered (berth also
 // gives INACTIVE, with a detail, for a DRAINING one), else the reason it
-// does not fit (AGENT, RESOURCE:*), as in RunTask.
+// does not fit (AGENT, ATTRIBUTE with a detail naming what it lacks,
+// MemberOf, RESOURCE:*), as in RunTask.
 func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.StartTaskResponse, error) {
 	switch n := len(in.ContainerInstances); {
 	case n == 0:
@@ -68,18 +70,10 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 				}
 				read[id] = inst
 			}
-			if f, ok := unavailable(inst); ok {
-				refused.add(f)
-				continue
-			}
-			if why, err := a.eligible(l, id); err != nil {
+			if f, no, err := a.refusal(l, id, inst); err != nil {
 				return err
-			} else if why != "" {
-				refused.addReason(inst.ARN, why)
-				continue
-			}
-			if ok, why := inst.Fits(l.needs); !ok {
-				refused.addReason(inst.ARN, why)
+			} else if no {
+				refused.add(f)
 				continue
 			}
 			inst.Hold(l.needs)
@@ -103,16 +97,55 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 	return &wire.StartTaskResponse{Tasks: tasksToWire(placed, true), Failures: refused}, nil
 }
 
+// refusal says why inst (instance id, as the transaction read it) cannot
+// take a task of l, checked in the scheduler's pipeline order: INACTIVE,
+// AGENT, ATTRIBUTE, the memberOf constraints, then capacity. refused is
+// false when it can.
+func (a *API) refusal(l *launch, id string, inst *ecs.ContainerInstance) (f wire.Failure, refused bool, err error) {
+	if f, ok := unavailable(inst); ok {
+		return f, true, nil
+	}
+	if !inst.AgentConnected {
+		return wire.Failure{Arn: ptr(inst.ARN), Reason: ptr(ecs.ReasonAgent)}, true, nil
+	}
+	if f, ok := lacking(inst, l.def.Def.RequiresAttributes); ok {
+		return f, true, nil
+	}
+	why, err := a.eligible(l, id)
+	if err != nil {
+		return wire.Failure{}, false, err
+	}
+	if why == "" {
+		_, why = inst.Fits(l.needs)
+	}
+	if why == "" {
+		return wire.Failure{}, false, nil
+	}
+	return wire.Failure{Arn: ptr(inst.ARN), Reason: ptr(why)}, true, nil
+}
+
+// lacking is StartTask's ATTRIBUTE failure for inst when it lacks an
+// attribute the task definition requires; ok is false when it has them
+// all. The detail names what it lacks, which ECS's bare reason does not.
+func lacking(inst *ecs.ContainerInstance, required []wire.Attribute) (f wire.Failure, ok bool) {
+	missing := missingAttributes(inst, required)
+	if len(missing) == 0 {
+		return wire.Failure{}, false
+	}
+	detail := "The container instance lacks attributes the task definition requires: " + strings.Join(missing, ", ") + "."
+	return wire.Failure{Arn: ptr(inst.ARN), Reason: ptr(scheduler.ReasonAttribute), Detail: ptr(detail)}, true
+}
+
 // eligible checks the task definition's memberOf constraints (StartTask
 // takes no others) on instance id: "" when it meets them, else the
-// reason. Capacity is checked on the record the transaction reads. The
-// caller has synced the placer.
+// reason. Capacity and attributes are checked on the record the
+// transaction reads. The caller has synced the placer.
 func (a *API) eligible(l *launch, id string) (string, error) {
 	if len(l.constraints.MemberOf) == 0 {
 		return "", nil
 	}
 	r := placementRequest(l, 1)
-	r.Needs = ecs.Requirements{}
+	r.Needs, r.RequiredAttributes = ecs.Requirements{}, nil
 	why, err := a.placer.Check(l.cluster, id, &r)
 	if why == scheduler.ReasonAgent {
 		why = "" // the transaction's read of the record decides that
