@@ -1,15 +1,23 @@
-// Command placement benchmarks the placement engine alone: 5,000
-// simulated instances across three Availability Zones, 100,000 tasks
-// placed as RunTask would place them (requests of 10), with the issue's
+// Command placement benchmarks placement at 5,000 instances across three
+// Availability Zones, 100,000 tasks placed in requests of 10, with the
 // chain: spread across zones, then binpack memory, under a memberOf
-// constraint. It reports placements per second, the p50 and p99 of one
-// decision (a Place call for 10 tasks), and the snapshot's heap per
-// 10,000 tasks.
+// constraint. It has two stages:
+//
+//   - scheduler: the placement engine alone (scheduler.Place on a
+//     snapshot), reporting placements per second, the p50 and p99 of one
+//     decision, and the snapshot's heap per 10,000 tasks;
+//   - api: end to end, a berth server and 'berth agent --simulate'
+//     processes on this machine, RunTask count=10 from concurrent
+//     aws-sdk-go-v2 clients, reporting tasks committed per second, RunTask
+//     p50 and p99, and the server's RSS per 10,000 tasks. With
+//     -external-etcd the server uses an etcd in another process, so that
+//     its own memory is measured without etcd's.
 //
 // The last line reads: RESULT key=value ...
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -17,6 +25,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
@@ -24,35 +33,66 @@ import (
 	"github.com/berth-org/berth/internal/scheduler/query"
 )
 
+// benchTimeout bounds a whole run: the end-to-end stage at 1,000 tasks/s
+// takes under three minutes.
+const benchTimeout = 20 * time.Minute
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "etcd" {
+		if err := runEtcd(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-placement etcd:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	stage := flag.String("stage", "all", "scheduler, api, or all")
 	instances := flag.Int("instances", 5000, "container instances")
 	tasks := flag.Int("tasks", 100000, "tasks to place")
 	batch := flag.Int("count", 10, "tasks per request (RunTask's count)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	clients := flag.Int("clients", 32, "api: concurrent SDK clients")
+	external := flag.Bool("external-etcd", false, "api: the server uses an etcd in another process")
+	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s)")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
+	defer cancel()
+	var result []string
+	if *stage == "scheduler" || *stage == "all" {
+		r, err := runScheduler(*instances, *tasks, *batch, *cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-placement:", err)
+			os.Exit(1)
+		}
+		result = append(result, r)
+	}
+	if *stage == "api" || *stage == "all" {
+		res, err := runAPI(ctx, apiOptions{instances: *instances, tasks: *tasks, count: *batch,
+			clients: *clients, externalEtcd: *external, profile: *cpuprofile})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-placement:", err)
+			os.Exit(1)
+		}
+		result = append(result, res.report())
+	}
+	fmt.Println("RESULT " + strings.Join(result, " "))
+}
+
+// runScheduler runs the scheduler-alone stage and returns its RESULT
+// fields.
+func runScheduler(instances, tasks, batch int, cpuprofile string) (string, error) {
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
 		if err == nil && pprof.StartCPUProfile(f) == nil {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(*instances, *tasks, *batch); err != nil {
-		pprof.StopCPUProfile()
-		fmt.Fprintln(os.Stderr, "bench-placement:", err)
-		os.Exit(1)
-	}
-}
-
-func run(instances, tasks, batch int) error {
-	expr, err := query.Parse("attribute:ecs.instance-type =~ m5.* and attribute:tier != batch")
+	expr, err := query.Parse(memberOf)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	s := scheduler.NewSnapshot()
-	zones := []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 	for i := range instances {
 		tier := "web"
 		if i%10 == 0 {
@@ -88,7 +128,7 @@ func run(instances, tasks, batch int) error {
 		}
 		decisions = append(decisions, time.Since(t0))
 		if len(res.Hosts) == 0 {
-			return fmt.Errorf("nothing placed after %d tasks: %s", placed, res.Failure.Detail())
+			return "", fmt.Errorf("nothing placed after %d tasks: %s", placed, res.Failure.Detail())
 		}
 		placed += len(res.Hosts)
 	}
@@ -105,9 +145,8 @@ func run(instances, tasks, batch int) error {
 	fmt.Printf("  %.0f placements/s; one decision (%d tasks): p50 %s, p99 %s\n", rate, batch, p50, p99)
 	fmt.Printf("  snapshot heap: %.1f MiB in all, %.2f MiB per 10,000 tasks (instances included)\n",
 		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), heapPer10k)
-	fmt.Printf("RESULT instances=%d tasks=%d placements_per_s=%.0f decision_p50_us=%.1f decision_p99_us=%.1f snapshot_mib_per_10k_tasks=%.2f\n",
-		instances, placed, rate, us(p50), us(p99), heapPer10k)
-	return nil
+	return fmt.Sprintf("instances=%d tasks=%d placements_per_s=%.0f decision_p50_us=%.1f decision_p99_us=%.1f snapshot_mib_per_10k_tasks=%.2f",
+		instances, placed, rate, us(p50), us(p99), heapPer10k), nil
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }

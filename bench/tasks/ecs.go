@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/berth-org/berth/bench/internal/benchkit"
 	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
@@ -95,7 +96,7 @@ func registerTaskDefinition(ctx context.Context, c *ecs.Client) (string, error) 
 
 // awaitAgentConnected waits until the cluster has exactly one instance and
 // DescribeContainerInstances shows it agentConnected, and returns its ARN.
-func awaitAgentConnected(ctx context.Context, c *ecs.Client, agent *process) (string, error) {
+func awaitAgentConnected(ctx context.Context, c *ecs.Client, agent *benchkit.Process) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, agentConnectTimeout)
 	defer cancel()
 	for {
@@ -103,12 +104,12 @@ func awaitAgentConnected(ctx context.Context, c *ecs.Client, agent *process) (st
 		if err == nil && connected {
 			return arn, nil
 		}
-		if err := agent.alive(); err != nil {
+		if err := agent.Alive(); err != nil {
 			return "", err
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("agent not connected after %s (last error: %v): %w\n%s", agentConnectTimeout, err, ctx.Err(), agent.log.String())
+			return "", fmt.Errorf("agent not connected after %s (last error: %v): %w\n%s", agentConnectTimeout, err, ctx.Err(), agent.Log.String())
 		case <-time.After(agentPollInterval):
 		}
 	}

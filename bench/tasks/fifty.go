@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
@@ -31,7 +33,7 @@ type fiftyRound struct {
 	api   time.Duration // 50 ContainerCreate + ContainerStart, same workers
 	seq   time.Duration // 50 'docker run -d' one after another
 	// mem is the agent's memory when all 50 were seen RUNNING.
-	mem memInfo
+	mem benchkit.MemInfo
 	// cpu is what berth's burst cost, from its start until all RUNNING.
 	cpu cpuSpent
 }
@@ -110,7 +112,7 @@ func (b *bench) fiftyBerth(ctx context.Context, round *fiftyRound) error {
 		if err == nil {
 			round.cpu = b.sampleCPU().since(start)
 			round.berth = latest(seenAt).Sub(t0)
-			round.mem, err = readMem(b.agent.pid())
+			round.mem, err = benchkit.ReadMem(b.agent.PID())
 		}
 	}
 	if err != nil {

@@ -130,7 +130,7 @@ func benchmark(o options) int {
 // the scenarios share.
 type bench struct {
 	o              options
-	server, agent  *process
+	server, agent  *benchkit.Process
 	ecs            *ecs.Client
 	docker         *dockerEnv
 	instanceARN    string
@@ -171,7 +171,7 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 	if rep.otherContainers, err = docker.otherContainers(ctx, b.instanceARN); err != nil {
 		return nil, err
 	}
-	if rep.memIdle, err = readMem(b.agent.pid()); err != nil {
+	if rep.memIdle, err = benchkit.ReadMem(b.agent.PID()); err != nil {
 		return nil, err
 	}
 
@@ -183,7 +183,7 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 	if rep.fifty, err = b.fifty(ctx); err != nil {
 		return nil, err
 	}
-	if rep.memEnd, err = readMem(b.agent.pid()); err != nil {
+	if rep.memEnd, err = benchkit.ReadMem(b.agent.PID()); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -237,8 +237,8 @@ func (b *bench) cleanup() error {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	var errs []error
-	if b.agent != nil && b.agent.stop() {
-		errs = append(errs, b.agent.alive())
+	if b.agent != nil && b.agent.Stop() {
+		errs = append(errs, b.agent.Alive())
 	}
 	arn := b.instanceARN
 	if arn == "" {
@@ -252,8 +252,8 @@ func (b *bench) cleanup() error {
 	if _, err := b.docker.removeLabelled(ctx, baselineLabel, b.docker.runID); err != nil {
 		errs = append(errs, err)
 	}
-	if b.server != nil && b.server.stop() {
-		errs = append(errs, b.server.alive())
+	if b.server != nil && b.server.Stop() {
+		errs = append(errs, b.server.Alive())
 	}
 	if b.o.logDir != "" {
 		errs = append(errs, b.saveLogs())
@@ -268,9 +268,9 @@ func (b *bench) saveLogs() error {
 		return err
 	}
 	var errs []error
-	for _, p := range []*process{b.server, b.agent} {
+	for _, p := range []*benchkit.Process{b.server, b.agent} {
 		if p != nil {
-			errs = append(errs, os.WriteFile(filepath.Join(b.o.logDir, p.name+".log"), []byte(p.log.String()), 0o644))
+			errs = append(errs, os.WriteFile(filepath.Join(b.o.logDir, p.Name+".log"), []byte(p.Log.String()), 0o644))
 		}
 	}
 	return errors.Join(errs...)

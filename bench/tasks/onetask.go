@@ -194,7 +194,7 @@ func (b *bench) healthy(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return errors.Join(b.server.alive(), b.agent.alive())
+	return errors.Join(b.server.Alive(), b.agent.Alive())
 }
 
-func (b *bench) sampleCPU() cpuSample { return sampleCPU(b.server.pid(), b.agent.pid()) }
+func (b *bench) sampleCPU() cpuSample { return sampleCPU(b.server.PID(), b.agent.PID()) }

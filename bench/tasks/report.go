@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 // The goals.
@@ -28,10 +30,10 @@ type results struct {
 	started         time.Time
 	runID           string
 	dockerVersion   string
-	quietBusyPct    float64 // machine busy during quietWindow before the start
-	otherContainers int     // other users' running containers at the start
-	memIdle         memInfo // the agent's, after registration, before any task
-	memEnd          memInfo // the agent's at the end (its VmHWM is the peak)
+	quietBusyPct    float64          // machine busy during quietWindow before the start
+	otherContainers int              // other users' running containers at the start
+	memIdle         benchkit.MemInfo // the agent's, after registration, before any task
+	memEnd          benchkit.MemInfo // the agent's at the end (its VmHWM is the peak)
 	one             *oneTaskResult
 	fifty           *fiftyResult
 }
@@ -58,21 +60,21 @@ func report(w io.Writer, o options, r *results) (failed bool) {
 	reportOne(w, r.one, &res)
 	reportFifty(w, o, r.fifty, &res)
 	mem50 := maxRSS(r.fifty)
-	rss50 := mem50.rss
+	rss50 := mem50.RSS
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "agent memory, MiB\tVmRSS\tRssAnon\tRssFile\t")
-	fmt.Fprintf(tw, "idle, before any task\t%.1f\t%.1f\t%.1f\t\n", mib(r.memIdle.rss), mib(r.memIdle.anon), mib(r.memIdle.file))
-	fmt.Fprintf(tw, "50 tasks RUNNING (highest round)\t%s\t%s\t%s\t\n", mibOrNA(mem50.rss), mibOrNA(mem50.anon), mibOrNA(mem50.file))
-	peak := max(r.memEnd.hwm, mem50.rss) // the kernel updates VmHWM lazily
-	fmt.Fprintf(tw, "peak over the run (VmHWM)\t%.1f\t\t\t\n", mib(peak))
+	fmt.Fprintf(tw, "idle, before any task\t%.1f\t%.1f\t%.1f\t\n", benchkit.MiB(r.memIdle.RSS), benchkit.MiB(r.memIdle.Anon), benchkit.MiB(r.memIdle.File))
+	fmt.Fprintf(tw, "50 tasks RUNNING (highest round)\t%s\t%s\t%s\t\n", mibOrNA(mem50.RSS), mibOrNA(mem50.Anon), mibOrNA(mem50.File))
+	peak := max(r.memEnd.HWM, mem50.RSS) // the kernel updates VmHWM lazily
+	fmt.Fprintf(tw, "peak over the run (VmHWM)\t%.1f\t\t\t\n", benchkit.MiB(peak))
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(VmRSS = RssAnon (heap, stacks) + RssFile (executable and other mapped files).)")
-	res.add("agent_rss_idle_mib", "%.1f", mib(r.memIdle.rss))
+	res.add("agent_rss_idle_mib", "%.1f", benchkit.MiB(r.memIdle.RSS))
 	res.add("agent_rss_50_mib", "%s", mibOrNA(rss50))
-	res.add("agent_rss_peak_mib", "%.1f", mib(peak))
-	res.add("agent_anon_idle_mib", "%.1f", mib(r.memIdle.anon))
-	res.add("agent_anon_50_mib", "%s", mibOrNA(mem50.anon))
+	res.add("agent_rss_peak_mib", "%.1f", benchkit.MiB(peak))
+	res.add("agent_anon_idle_mib", "%.1f", benchkit.MiB(r.memIdle.Anon))
+	res.add("agent_anon_50_mib", "%s", mibOrNA(mem50.Anon))
 
 	reportGoals(w, r, rss50, &res)
 	errs := reportErrors(w, r)
@@ -149,7 +151,7 @@ func reportFifty(w io.Writer, o options, f *fiftyResult, res *kv) {
 	var berth, cli, api, seq []time.Duration
 	for i, r := range f.rounds {
 		fmt.Fprintf(tw, "round %d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t\n", i+1,
-			secs(r.berth), secs(r.cli), secs(r.api), secs(r.seq), ratio(r.berth, r.cli), mibOrNA(r.mem.rss),
+			secs(r.berth), secs(r.cli), secs(r.api), secs(r.seq), ratio(r.berth, r.cli), mibOrNA(r.mem.RSS),
 			msf(r.cpu.agent), msf(r.cpu.server), r.cpu.machineBusyPct(runtime.NumCPU()))
 		berth, cli, api, seq = appendOK(berth, r.berth), appendOK(cli, r.cli), appendOK(api, r.api), appendOK(seq, r.seq)
 	}
@@ -182,7 +184,7 @@ func reportGoals(w io.Writer, r *results, rss50 int64, res *kv) {
 	fmt.Fprintf(w, "  50 tasks RUNNING <= %.1f × 50 docker run -d:  %s s <= %.1f × %s s (ratio %s)  %s\n",
 		goalFiftyRatio, secs(mb), goalFiftyRatio, secs(mc), ratio(mb, mc), metWord(fiftyMet, fiftyOK))
 	rssOK := rss50 > 0
-	rssMet := rssOK && mib(rss50) <= goalAgentRSSMiB
+	rssMet := rssOK && benchkit.MiB(rss50) <= goalAgentRSSMiB
 	fmt.Fprintf(w, "  agent RSS with 50 tasks <= %d MiB:  %s MiB  %s\n", goalAgentRSSMiB, mibOrNA(rss50), metWord(rssMet, rssOK))
 	res.add("goal_one_task_met", "%s", goalValue(oneMet, oneOK))
 	res.add("goal_fifty_met", "%s", goalValue(fiftyMet, fiftyOK))
@@ -258,10 +260,10 @@ func appendOK(d []time.Duration, v time.Duration) []time.Duration {
 }
 
 // maxRSS is the agent's memory in the round where its VmRSS was highest.
-func maxRSS(f *fiftyResult) memInfo {
-	var m memInfo
+func maxRSS(f *fiftyResult) benchkit.MemInfo {
+	var m benchkit.MemInfo
 	for _, r := range f.rounds {
-		if r.mem.rss > m.rss {
+		if r.mem.RSS > m.RSS {
 			m = r.mem
 		}
 	}
@@ -284,7 +286,7 @@ func mibOrNA(kib int64) string {
 	if kib <= 0 {
 		return "NA"
 	}
-	return fmt.Sprintf("%.1f", mib(kib))
+	return fmt.Sprintf("%.1f", benchkit.MiB(kib))
 }
 
 func ratio(a, b time.Duration) string {

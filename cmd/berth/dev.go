@@ -32,6 +32,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if common.debugListen != "" {
+		if err := serveDebug(ctx, common.debugListen, cfg.Log); err != nil {
+			return err
+		}
+	}
 	cfg.Auth = awsjson.AuthAnyKey
 	cfg.Log.Warn("berth dev accepts any well-signed request whatever its key (--auth any-key): for a trusted machine only")
 	return serve(ctx, cfg, func(srv *server.Server) error {

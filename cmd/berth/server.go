@@ -31,6 +31,7 @@ const (
 // commonFlags are the flags shared by 'berth server' and 'berth dev'.
 type commonFlags struct {
 	listen, dataDir, region, account, logLevel string
+	debugListen                                string
 	heartbeatTimeout, taskRetention            time.Duration
 }
 
@@ -42,6 +43,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.heartbeatTimeout, "agent-heartbeat-timeout", agentproto.DefaultHeartbeatTimeout, "how long an agent may miss heartbeats before its instance shows agentConnected false")
 	fs.DurationVar(&c.taskRetention, "task-retention", controller.DefaultTaskRetention, "how long stopped tasks stay describable before they are purged")
+	fs.StringVar(&c.debugListen, "debug-listen", "", "serve Go profiles (/debug/pprof/) on this address, unauthenticated: use a loopback address (default: off)")
 }
 
 func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
@@ -97,6 +99,11 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := common.config(stderr)
 	if err != nil {
 		return err
+	}
+	if common.debugListen != "" {
+		if err := serveDebug(ctx, common.debugListen, cfg.Log); err != nil {
+			return err
+		}
 	}
 	if *etcd != "" {
 		cfg.EtcdEndpoints = strings.Split(*etcd, ",")

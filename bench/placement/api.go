@@ -1,0 +1,505 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
+	"github.com/berth-org/berth/internal/sdkhttp"
+)
+
+const (
+	// callTimeout bounds one API call; RunTask of 10 takes milliseconds.
+	callTimeout = 30 * time.Second
+	// registerTimeout bounds the wait for every simulated instance to be
+	// connected: 5,000 register in about 4 s (docs/agent.md).
+	registerTimeout = 3 * time.Minute
+	// pollInterval paces the unmeasured waits.
+	pollInterval = 500 * time.Millisecond
+	// settleTimeout bounds the wait, after the last RunTask, for the
+	// server to finish what the tasks set off (their sessions' pushes, the
+	// simulated agents' RUNNING reports) before its memory is read.
+	settleTimeout = 3 * time.Minute
+	// quietCPU is the server's CPU share over one pollInterval below which
+	// it counts as settled: heartbeats of 5,000 instances alone cost a few
+	// percent of a core.
+	quietCPU = 0.25
+	// profileSeconds is how much of the measured phase -profile covers.
+	profileSeconds = 20
+	// heartbeatTimeout is the server's --agent-heartbeat-timeout for
+	// thousands of instances (docs/agent.md, "Running thousands").
+	heartbeatTimeout = "60s"
+
+	benchAccessKey = "AKIDBENCHPLACEMENT"
+	benchSecretKey = "berth-bench-placement-secret-key"
+	benchRegion    = "us-east-1"
+	cluster        = "default"
+	family         = "bench-placement"
+	memberOf       = "attribute:ecs.instance-type =~ m5.* and attribute:tier != batch"
+)
+
+var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+
+// apiOptions configure the end-to-end stage.
+type apiOptions struct {
+	instances, tasks, count, clients int
+	externalEtcd                     bool
+	profile                          string // write the server's CPU profile here
+}
+
+// apiResult is what the end-to-end stage measured.
+type apiResult struct {
+	placed             int
+	elapsed            time.Duration
+	p50, p99, max      time.Duration
+	rssIdle, rssEnd    benchkit.MemInfo // the server's
+	etcdIdle, etcdEnd  benchkit.MemInfo // the external etcd's, when used
+	serverCPU, simCPU  time.Duration    // during the RunTask phase
+	machineCPU         time.Duration
+	settled            time.Duration // from the last RunTask to a quiet server
+	etcdDBBytes        int64
+	externalEtcd       bool
+	instances, clients int
+}
+
+// world is the processes of one end-to-end run.
+type world struct {
+	etcd, server *benchkit.Process
+	sims         []*benchkit.Process
+	url, debug   string
+	ecs          *ecs.Client
+}
+
+func (w *world) stop() {
+	for _, p := range w.sims {
+		p.Stop()
+	}
+	for _, p := range []*benchkit.Process{w.server, w.etcd} {
+		if p != nil {
+			p.Stop()
+		}
+	}
+}
+
+// runAPI starts an etcd (when external), a berth server and two
+// simulators (nine tenths of the instances tier=web, a tenth tier=batch,
+// which the memberOf constraint excludes), then places o.tasks tasks with
+// RunTask of o.count from o.clients concurrent SDK clients.
+func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
+	tmp, err := os.MkdirTemp("", "bench-placement-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	root, err := benchkit.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	bin, err := benchkit.BuildBerth(ctx, root, tmp)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{}
+	defer w.stop()
+	if err := w.start(ctx, bin, tmp, o); err != nil {
+		return nil, err
+	}
+	def, err := registerTaskDefinition(ctx, w.ecs)
+	if err != nil {
+		return nil, err
+	}
+	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients}
+	if res.rssIdle, err = benchkit.ReadMem(w.server.PID()); err != nil {
+		return nil, err
+	}
+	if w.etcd != nil {
+		if res.etcdIdle, err = benchkit.ReadMem(w.etcd.PID()); err != nil {
+			return nil, err
+		}
+	}
+	stopProfile, err := w.startProfile(ctx, o.profile)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.place(ctx, def, o, res); err != nil {
+		return nil, errors.Join(err, stopProfile())
+	}
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
+	if err := w.settle(ctx, tmp, res); err != nil {
+		return nil, err
+	}
+	if o.profile != "" {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/heap", nil)
+		if err != nil {
+			return nil, err
+		}
+		return res, saveProfile(req, o.profile+".heap")
+	}
+	return res, nil
+}
+
+func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error {
+	creds := filepath.Join(tmp, "credentials")
+	if err := os.WriteFile(creds, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600); err != nil {
+		return err
+	}
+	addrs, err := freeAddrs(4)
+	if err != nil {
+		return err
+	}
+	w.url, w.debug = "http://"+addrs[0], addrs[1]
+	args := []string{"server", "--auth", "strict", "--credentials", creds,
+		"--listen", addrs[0], "--debug-listen", addrs[1], "--data-dir", filepath.Join(tmp, "server"),
+		"--agent-heartbeat-timeout", heartbeatTimeout}
+	if o.externalEtcd {
+		if err := w.startEtcd(ctx, filepath.Join(tmp, "etcd"), addrs[2], addrs[3]); err != nil {
+			return err
+		}
+		args = append(args, "--etcd-endpoints", "http://"+addrs[2])
+	}
+	if w.server, err = benchkit.StartProcess("server", nil, bin, args...); err != nil {
+		return err
+	}
+	if err := w.server.WaitHealthy(ctx, w.url); err != nil {
+		return err
+	}
+	w.ecs = newECSClient(w.url)
+	batch := o.instances / 10
+	for _, sim := range []struct {
+		tier, instanceType string
+		n                  int
+	}{{"web", "m5.4xlarge", o.instances - batch}, {"batch", "m5.4xlarge", batch}} {
+		p, err := benchkit.StartProcess("simulator-"+sim.tier, nil, bin, "agent",
+			"--simulate", strconv.Itoa(sim.n), "--simulate-zones", strings.Join(zones, ","),
+			"--server", w.url, "--cluster", cluster, "--credentials", creds,
+			"--cpu", "16", "--memory", "65536", "--instance-type", sim.instanceType,
+			"--attribute", "tier="+sim.tier)
+		if err != nil {
+			return err
+		}
+		w.sims = append(w.sims, p)
+	}
+	return w.awaitConnected(ctx, o.instances)
+}
+
+// startEtcd runs this command as an external etcd and waits for its
+// /health.
+func (w *world) startEtcd(ctx context.Context, dir, client, peer string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if w.etcd, err = benchkit.StartProcess("etcd", nil, self, "etcd", "-dir", dir, "-listen", client, "-peer", peer); err != nil {
+		return err
+	}
+	return w.etcd.WaitHealthy(ctx, "http://"+client)
+}
+
+// awaitConnected waits until n instances show agentConnected.
+func (w *world) awaitConnected(ctx context.Context, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, registerTimeout)
+	defer cancel()
+	t0 := time.Now()
+	for {
+		got, err := countConnected(ctx, w.ecs)
+		if err == nil && got == n {
+			fmt.Printf("  %d simulated instances connected after %.1fs\n", n, time.Since(t0).Seconds())
+			return nil
+		}
+		for _, p := range append([]*benchkit.Process{w.server}, w.sims...) {
+			if err := p.Alive(); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d instances connected after %s (last error: %v)", got, n, registerTimeout, err)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func countConnected(ctx context.Context, c *ecs.Client) (int, error) {
+	n := 0
+	p := ecs.NewListContainerInstancesPaginator(c, &ecs.ListContainerInstancesInput{
+		Cluster: aws.String(cluster), Filter: aws.String("agentConnected == true"), MaxResults: aws.Int32(100),
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += len(out.ContainerInstanceArns)
+	}
+	return n, nil
+}
+
+// place runs the measured phase: o.clients workers, each its own SDK
+// client, calling RunTask until o.tasks are placed.
+func (w *world) place(ctx context.Context, def string, o apiOptions, res *apiResult) error {
+	var (
+		claimed  atomic.Int64
+		mu       sync.Mutex
+		lat      []time.Duration
+		placed   int
+		firstErr error
+	)
+	cpu0, err := w.cpu()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range o.clients {
+		c := newECSClient(w.url)
+		wg.Go(func() {
+			for {
+				before := claimed.Add(int64(o.count)) - int64(o.count) // tasks other calls took
+				n := min(int64(o.count), int64(o.tasks)-before)
+				if n <= 0 {
+					return
+				}
+				start := time.Now()
+				got, err := runTasks(ctx, c, def, int32(n))
+				d := time.Since(start)
+				mu.Lock()
+				lat, placed = append(lat, d), placed+got
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				stop := firstErr != nil
+				mu.Unlock()
+				if stop {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(t0)
+	cpu1, err := w.cpu()
+	if err != nil {
+		return err
+	}
+	res.serverCPU, res.simCPU, res.machineCPU = cpu1[0]-cpu0[0], cpu1[1]-cpu0[1], cpu1[2]-cpu0[2]
+	if firstErr != nil {
+		return firstErr
+	}
+	slices.Sort(lat)
+	res.placed = placed
+	res.p50, res.p99, res.max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	return nil
+}
+
+// cpu is the server's, the simulators' and the machine's CPU time so far.
+func (w *world) cpu() ([3]time.Duration, error) {
+	var out [3]time.Duration
+	var err error
+	if out[0], err = benchkit.ProcCPU(w.server.PID()); err != nil {
+		return out, err
+	}
+	for _, p := range w.sims {
+		d, err := benchkit.ProcCPU(p.PID())
+		if err != nil {
+			return out, err
+		}
+		out[1] += d
+	}
+	out[2], err = benchkit.MachineCPU()
+	return out, err
+}
+
+// runTasks calls RunTask for n tasks and returns how many were placed; a
+// failure is an error, as the cluster has room for every task.
+func runTasks(ctx context.Context, c *ecs.Client, def string, n int32) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := c.RunTask(ctx, &ecs.RunTaskInput{
+		Cluster: aws.String(cluster), TaskDefinition: aws.String(def), Count: aws.Int32(n),
+		PlacementStrategy: []types.PlacementStrategy{
+			{Type: types.PlacementStrategyTypeSpread, Field: aws.String("attribute:ecs.availability-zone")},
+			{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("memory")},
+		},
+		PlacementConstraints: []types.PlacementConstraint{
+			{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String(memberOf)},
+		},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("RunTask: %w", err)
+	}
+	if len(out.Failures) > 0 {
+		f := out.Failures[0]
+		return len(out.Tasks), fmt.Errorf("RunTask: %d tasks not placed: %s (%s)", len(out.Failures), aws.ToString(f.Reason), aws.ToString(f.Detail))
+	}
+	return len(out.Tasks), nil
+}
+
+// settle waits until the server has finished what the tasks set off,
+// then reads its memory and the size of etcd's database.
+func (w *world) settle(ctx context.Context, tmp string, res *apiResult) error {
+	t0 := time.Now()
+	deadline := t0.Add(settleTimeout)
+	prev, err := benchkit.ProcCPU(w.server.PID())
+	if err != nil {
+		return err
+	}
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+		cur, err := benchkit.ProcCPU(w.server.PID())
+		if err != nil {
+			return err
+		}
+		if float64(cur-prev)/float64(pollInterval) < quietCPU {
+			break
+		}
+		prev = cur
+	}
+	res.settled = time.Since(t0)
+	if res.rssEnd, err = benchkit.ReadMem(w.server.PID()); err != nil {
+		return err
+	}
+	dbDir := filepath.Join(tmp, "server", "etcd")
+	if w.etcd != nil {
+		if res.etcdEnd, err = benchkit.ReadMem(w.etcd.PID()); err != nil {
+			return err
+		}
+		dbDir = filepath.Join(tmp, "etcd")
+	}
+	if st, err := os.Stat(filepath.Join(dbDir, "member", "snap", "db")); err == nil {
+		res.etcdDBBytes = st.Size()
+	}
+	return nil
+}
+
+// startProfile asks the server for a CPU profile of the first
+// profileSeconds of the measured phase (via --debug-listen) and returns
+// what waits for it and writes it to path.
+func (w *world) startProfile(ctx context.Context, path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", w.debug, profileSeconds)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- saveProfile(req, path) }()
+	return func() error { return <-done }, nil
+}
+
+func saveProfile(req *http.Request, path string) error {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("server CPU profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("server CPU profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// freeAddrs returns n distinct free loopback addresses.
+func freeAddrs(n int) ([]string, error) {
+	var out []string
+	for len(out) < n {
+		a, err := benchkit.FreeLoopbackAddr()
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// registerTaskDefinition registers one small container (cpu 128, 256 MiB,
+// as the scheduler-alone stage places) and returns "family:revision".
+func registerTaskDefinition(ctx context.Context, c *ecs.Client) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String(family),
+		ContainerDefinitions: []types.ContainerDefinition{{
+			Name: aws.String("app"), Image: aws.String("registry.example.com/shop/app:1.0"),
+			Essential: aws.Bool(true), Cpu: 128, Memory: aws.Int32(256),
+		}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("RegisterTaskDefinition: %w", err)
+	}
+	return fmt.Sprintf("%s:%d", family, out.TaskDefinition.Revision), nil
+}
+
+// newECSClient is an SDK client of its own (its own connections), signing
+// with the benchmark key, without retries: one call is one request.
+func newECSClient(endpoint string) *ecs.Client {
+	return ecs.New(ecs.Options{
+		Region:       benchRegion,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecretKey, ""),
+		Retryer:      aws.NopRetryer{},
+		HTTPClient:   &http.Client{Transport: sdkhttp.Transport{Base: awshttp.NewBuildableClient().GetTransport()}},
+	})
+}
+
+// report prints the end-to-end figures and returns their RESULT fields.
+func (r *apiResult) report() string {
+	etcd := "embedded"
+	if r.externalEtcd {
+		etcd = "external"
+	}
+	rate := float64(r.placed) / r.elapsed.Seconds()
+	per10k := func(kib int64) float64 { return benchkit.MiB(kib) / float64(r.placed) * 10000 }
+	fmt.Printf("end to end (etcd %s): %d tasks on %d simulated instances by RunTask from %d clients: %.2fs\n",
+		etcd, r.placed, r.instances, r.clients, r.elapsed.Seconds())
+	fmt.Printf("  %.0f tasks/s committed; RunTask p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", rate, ms(r.p50), ms(r.p99), ms(r.max))
+	fmt.Printf("  CPU while placing: server %.0f%%, simulators %.0f%%, machine %.0f%% (of one core)\n",
+		pct(r.serverCPU, r.elapsed), pct(r.simCPU, r.elapsed), pct(r.machineCPU, r.elapsed))
+	fmt.Printf("  server RSS %.0f MiB idle with the instances, %.0f MiB with the tasks (settled %.1fs after the last RunTask): %.1f MiB per 10,000 tasks\n",
+		benchkit.MiB(r.rssIdle.RSS), benchkit.MiB(r.rssEnd.RSS), r.settled.Seconds(), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
+	if r.externalEtcd {
+		fmt.Printf("  etcd RSS %.0f MiB idle, %.0f MiB with the tasks: %.1f MiB per 10,000 tasks\n",
+			benchkit.MiB(r.etcdIdle.RSS), benchkit.MiB(r.etcdEnd.RSS), per10k(r.etcdEnd.RSS-r.etcdIdle.RSS))
+	}
+	fmt.Printf("  etcd database file: %.0f MiB\n", float64(r.etcdDBBytes)/(1<<20))
+	return fmt.Sprintf("api_etcd=%s api_clients=%d api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f server_rss_mib_per_10k_tasks=%.1f",
+		etcd, r.clients, r.placed, rate, ms(r.p50), ms(r.p99), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func pct(d, of time.Duration) float64 { return 100 * float64(d) / float64(of) }
