@@ -53,8 +53,8 @@ type Plan struct {
 }
 
 // Plan decides where r.Count tasks go and assumes them in the snapshot.
-// newID names each placed task. The caller must end the plan with
-// Committed or Forget.
+// newID names each placed task. The caller must bind the plan into a
+// transaction that commits (Bind), or Forget it.
 func (p *Placer) Plan(ctx context.Context, cluster string, r scheduler.Request, newID func() string) (*Plan, error) {
 	if err := p.cache.Sync(ctx); err != nil {
 		return nil, err
@@ -75,8 +75,9 @@ func (p *Placer) Plan(ctx context.Context, cluster string, r scheduler.Request, 
 	return plan, err
 }
 
-// Committed tells the snapshot the plan's tasks are in etcd at revision rev.
-func (p *Placer) Committed(plan *Plan, rev int64) {
+// committed tells the snapshot the plan's tasks are in etcd at revision
+// rev.
+func (p *Placer) committed(plan *Plan, rev int64) {
 	_ = p.cache.With(plan.Cluster, func(s *scheduler.Snapshot) { s.Committed(plan.TaskIDs, rev) })
 }
 
@@ -88,7 +89,13 @@ func (p *Placer) Forget(plan *Plan) {
 // Bind reads each planned host through tx and holds the plan's tasks on
 // it, so that the commit writes each instance's accounting only if nobody
 // changed it since it was read. It returns the host records to write, by
-// instance id.
+// instance id. When tx commits, the snapshot learns the plan's revision
+// before anything else commits (tx.OnCommit), so the next plan bound on
+// the same hosts finds their records accounted for.
+//
+// Within a group of transactions (store.UpdateGrouped), a host an earlier
+// member wrote is read as that member left it, with the revision it was
+// read at, which the earlier member already checked: the holds add up.
 //
 // A host whose record the snapshot does not account for (another server's
 // placement, a release, a session change) is a conflict: Bind waits for
@@ -99,8 +106,12 @@ func (p *Placer) Forget(plan *Plan) {
 func (p *Placer) Bind(ctx context.Context, tx *store.Tx, plan *Plan) (map[string]*ecs.ContainerInstance, error) {
 	for range maxReplans {
 		hosts, conflicts, err := p.hold(tx, plan)
-		if err != nil || len(conflicts) == 0 {
-			return hosts, err
+		if err != nil {
+			return nil, err
+		}
+		if len(conflicts) == 0 {
+			tx.OnCommit(func(rev int64) { p.committed(plan, rev) })
+			return hosts, nil
 		}
 		for host, rev := range conflicts {
 			if err := p.cache.Await(ctx, plan.Cluster, host, rev); err != nil {

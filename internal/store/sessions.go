@@ -65,8 +65,7 @@ func (s *Store) OpenAgentSession(ctx context.Context, cluster, instanceID, sessi
 				return err
 			}
 		}
-		tx.pending[agentSessionKey(cluster, instanceID)] = write{value: raw, lease: lease.ID}
-		tx.order = append(tx.order, agentSessionKey(cluster, instanceID))
+		tx.write(agentSessionKey(cluster, instanceID), write{value: raw, lease: lease.ID})
 		return nil
 	})
 	if err != nil {

@@ -54,11 +54,27 @@ type Store struct {
 	cli    *clientv3.Client
 	decode *boundedMap[decoded]
 	reads  *boundedMap[cachedKV]
+	group  group // see UpdateGrouped
+	// maxTxnOps is the etcd server's limit of operations, and of
+	// compares, in one transaction (its --max-txn-ops).
+	maxTxnOps int
 }
 
-// New returns a Store over cli.
+// defaultMaxTxnOps is etcd's default --max-txn-ops.
+const defaultMaxTxnOps = 128
+
+// New returns a Store over cli, for an etcd that allows etcd's default
+// number of operations per transaction (see WithMaxTxnOps).
 func New(cli *clientv3.Client) *Store {
-	return &Store{cli: cli, decode: newBoundedMap[decoded](decodeCacheSize), reads: newBoundedMap[cachedKV](txCacheSize)}
+	return &Store{cli: cli, decode: newBoundedMap[decoded](decodeCacheSize), reads: newBoundedMap[cachedKV](txCacheSize),
+		maxTxnOps: defaultMaxTxnOps}
+}
+
+// WithMaxTxnOps tells the store its etcd allows n operations per
+// transaction, so that UpdateGrouped can group more; it returns s.
+func (s *Store) WithMaxTxnOps(n int) *Store {
+	s.maxTxnOps = n
+	return s
 }
 
 // Client is the underlying etcd client.
@@ -84,6 +100,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error
 			return 0, err
 		}
 		if ok {
+			tx.runHooks(rev)
 			return rev, nil
 		}
 		select {
@@ -116,6 +133,59 @@ type Tx struct {
 	reads   map[string]int64 // key → mod revision when read; 0 = absent
 	pending map[string]write // key → buffered write
 	order   []string         // keys of pending, in first-write order
+	hooks   []func(rev int64)
+	// journal records how to undo each read and write since the first
+	// savepoint, so that one function of a group can be rolled back
+	// (see UpdateGrouped); nil while no savepoint was taken.
+	journal []undo
+}
+
+// undo reverses one change to a Tx: a first read of key (read), or a
+// write to key, which replaced prev (had) or was its first (!had).
+type undo struct {
+	key  string
+	read bool
+	had  bool
+	prev write
+}
+
+// savepoint is a point a Tx can be rolled back to.
+type savepoint struct{ journal, hooks int }
+
+func (tx *Tx) savepoint() savepoint {
+	if tx.journal == nil {
+		tx.journal = []undo{}
+	}
+	return savepoint{journal: len(tx.journal), hooks: len(tx.hooks)}
+}
+
+// rollback undoes every read and write since sp, newest first. A key
+// first written since sp is the last of order when its undo comes up.
+func (tx *Tx) rollback(sp savepoint) {
+	for i := len(tx.journal) - 1; i >= sp.journal; i-- {
+		u := tx.journal[i]
+		switch {
+		case u.read:
+			delete(tx.reads, u.key)
+		case u.had:
+			tx.pending[u.key] = u.prev
+		default:
+			delete(tx.pending, u.key)
+			tx.order = tx.order[:len(tx.order)-1]
+		}
+	}
+	tx.journal, tx.hooks = tx.journal[:sp.journal], tx.hooks[:sp.hooks]
+}
+
+// OnCommit calls fn with the commit's revision once the transaction has
+// committed, before Update returns, and before UpdateGrouped commits
+// anything else. It is not called for an attempt that does not commit.
+func (tx *Tx) OnCommit(fn func(rev int64)) { tx.hooks = append(tx.hooks, fn) }
+
+func (tx *Tx) runHooks(rev int64) {
+	for _, h := range tx.hooks {
+		h(rev)
+	}
 }
 
 type write struct {
@@ -148,6 +218,9 @@ func (tx *Tx) get(key string) ([]byte, error) {
 		}
 		tx.cache.put(key, e)
 	}
+	if _, seen := tx.reads[key]; !seen && tx.journal != nil {
+		tx.journal = append(tx.journal, undo{key: key, read: true})
+	}
 	tx.reads[key] = e.modRev
 	if e.modRev == 0 {
 		return nil, ErrNotFound
@@ -170,18 +243,19 @@ func (tx *Tx) fetch(key string) (cachedKV, error) {
 	return cachedKV{value: resp.Kvs[0].Value, modRev: resp.Kvs[0].ModRevision}, nil
 }
 
-func (tx *Tx) put(key string, value []byte) {
-	if _, ok := tx.pending[key]; !ok {
-		tx.order = append(tx.order, key)
-	}
-	tx.pending[key] = write{value: value}
-}
+func (tx *Tx) put(key string, value []byte) { tx.write(key, write{value: value}) }
 
-func (tx *Tx) del(key string) {
-	if _, ok := tx.pending[key]; !ok {
+func (tx *Tx) del(key string) { tx.write(key, write{delete: true}) }
+
+func (tx *Tx) write(key string, w write) {
+	prev, had := tx.pending[key]
+	if !had {
 		tx.order = append(tx.order, key)
 	}
-	tx.pending[key] = write{delete: true}
+	if tx.journal != nil {
+		tx.journal = append(tx.journal, undo{key: key, had: had, prev: prev})
+	}
+	tx.pending[key] = w
 }
 
 // commit applies the buffered writes if every key read is unchanged. A

@@ -1,9 +1,11 @@
 package store
 
-// txCacheSize bounds the transaction read cache. Its hot entries are small
-// records written on every request (a family's revision counter now, an
-// instance's resource accounting later); 4,096 of them cost little.
-const txCacheSize = 4096
+// txCacheSize bounds the transaction read cache. Its hot entries are
+// records written on every request: a family's revision counter, and each
+// container instance's resource accounting, which every placement reads.
+// It holds a cluster of 5,000 instances with room for the tasks agents
+// report on (about 2 KB each: 32 MiB when full).
+const txCacheSize = 16384
 
 // The transaction read cache (Store.reads) remembers the last value and
 // mod revision this process saw for a key: read from etcd, or written by

@@ -48,7 +48,9 @@ func (a *API) handleState(w http.ResponseWriter, r *http.Request) {
 // returns what it held to the instance.
 func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep *agentproto.StateReport) (agentproto.StateAck, error) {
 	var ack agentproto.StateAck
-	_, err := a.store.Update(ctx, func(tx *store.Tx) error {
+	// Grouped: thousands of agents report at once, and one transaction
+	// for many reports costs one raft entry and one fsync.
+	_, err := a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
 		ack = agentproto.StateAck{}
 		var owner *ecs.ContainerInstance
 		for _, st := range rep.Tasks {

@@ -55,7 +55,10 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 		placed []*ecs.Task
 		prior  *store.TaskToken
 	)
-	rev, err := a.store.Update(ctx, func(tx *store.Tx) error {
+	// Grouped: concurrent RunTasks commit together, their holds on the
+	// same instances adding up instead of conflicting (see
+	// store.UpdateGrouped).
+	_, err = a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
 		placed, prior = nil, nil
 		if err := activeClusterTx(tx, l.cluster); err != nil {
 			return err
@@ -87,8 +90,6 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 	})
 	if err != nil || prior != nil {
 		a.placer.Forget(plan)
-	} else {
-		a.placer.Committed(plan, rev)
 	}
 	if err != nil {
 		return nil, err
