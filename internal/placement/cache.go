@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
@@ -31,6 +32,10 @@ const (
 	progressRetry = 50 * time.Millisecond
 )
 
+// caches numbers the caches of this process, each of which watches on an
+// etcd stream of its own (see Cache.stream).
+var caches atomic.Int64
+
 // errNotReady: the cache has not loaded yet (the server is starting).
 var errNotReady = errors.New("placement: the cluster state is still loading")
 
@@ -42,6 +47,10 @@ var errNotReady = errors.New("placement: the cluster state is still loading")
 type Cache struct {
 	st  *store.Store
 	log *slog.Logger
+	// stream names the etcd watch stream the cache's watches and progress
+	// requests share, apart from every other watch of the process,
+	// another cache's included (see store.OwnWatchStream).
+	stream string
 
 	mu       sync.Mutex
 	clusters map[string]*scheduler.Snapshot
@@ -54,7 +63,8 @@ type Cache struct {
 
 // NewCache returns a cache; Run loads and maintains it.
 func NewCache(st *store.Store, log *slog.Logger) *Cache {
-	return &Cache{st: st, log: log, clusters: map[string]*scheduler.Snapshot{}, changed: make(chan struct{})}
+	return &Cache{st: st, log: log, stream: fmt.Sprintf("placement-%d", caches.Add(1)),
+		clusters: map[string]*scheduler.Snapshot{}, changed: make(chan struct{})}
 }
 
 // Run loads the state and applies changes until ctx ends, relisting when
@@ -82,7 +92,7 @@ func (c *Cache) session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithCancel(ctx)
+	wctx, cancel := context.WithCancel(store.OwnWatchStream(ctx, c.stream))
 	defer cancel()
 	insts, ierr := c.st.WatchInstances(wctx, rev+1)
 	tasks, terr := c.st.WatchTasks(wctx, rev+1)
@@ -236,7 +246,7 @@ func (c *Cache) Sync(ctx context.Context) error {
 			return nil
 		}
 		if !asked {
-			if err := c.st.RequestProgress(ctx); err != nil {
+			if err := c.st.RequestProgress(store.OwnWatchStream(ctx, c.stream)); err != nil {
 				return err
 			}
 			asked = true

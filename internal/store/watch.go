@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
+
+	"google.golang.org/grpc/metadata"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -105,8 +108,23 @@ func (s *Store) WatchTaskDefinitions(ctx context.Context, fromRev int64) (<-chan
 	return watch[ecs.TaskDefinition](ctx, s, taskDefsPrefix, fromRev)
 }
 
-// RequestProgress asks etcd to tell every watch of this store how far it
-// has delivered (an EventProgress on each, once it is in sync).
+// OwnWatchStream returns a context whose watches share an etcd watch
+// stream with only the other watches made with the same name, and whose
+// RequestProgress reaches exactly those.
+//
+// etcd answers a progress request for a whole stream, and only when every
+// watch on it is in sync and has started: a watch from a revision not yet
+// written (the usual list at rev, watch from rev+1) makes it refuse until
+// the next write. A consumer that waits on progress (the placement cache)
+// therefore keeps its watches on a stream of its own, where they all
+// started before anything it waits for.
+func OwnWatchStream(ctx context.Context, name string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "berth-watch-stream", name)
+}
+
+// RequestProgress asks etcd to tell every watch on ctx's stream (see
+// OwnWatchStream) how far it has delivered (an EventProgress on each, once
+// all are in sync).
 func (s *Store) RequestProgress(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
