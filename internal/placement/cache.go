@@ -59,6 +59,8 @@ type Cache struct {
 	// instRev and taskRev are how far each watch has delivered; the
 	// snapshots reflect every change up to the lower of the two.
 	instRev, taskRev int64
+
+	revisions revisionReads // Sync's reads of etcd's revision, shared
 }
 
 // NewCache returns a cache; Run loads and maintains it.
@@ -231,7 +233,7 @@ func (c *Cache) Sync(ctx context.Context) error {
 	if err := c.awaitReady(ctx); err != nil {
 		return err
 	}
-	target, err := c.st.Revision(ctx)
+	target, err := c.revisions.after(ctx, c.st.Revision)
 	if err != nil {
 		return err
 	}
