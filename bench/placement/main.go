@@ -51,6 +51,7 @@ func main() {
 	batch := flag.Int("count", 10, "tasks per request (RunTask's count)")
 	clients := flag.Int("clients", 32, "api: concurrent SDK clients")
 	external := flag.Bool("external-etcd", false, "api: the server uses an etcd in another process")
+	logDir := flag.String("log-dir", "", "api: write the server's and simulators' logs to DIR/NAME.log at the end")
 	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
@@ -66,7 +67,7 @@ func main() {
 	}
 	if *stage == "api" || *stage == "all" {
 		res, err := runAPI(ctx, apiOptions{instances: *instances, tasks: *tasks, count: *batch,
-			clients: *clients, externalEtcd: *external, profile: *cpuprofile})
+			clients: *clients, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench-placement:", err)
 			os.Exit(1)
