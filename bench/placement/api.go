@@ -236,7 +236,7 @@ func (w *world) startEtcd(ctx context.Context, dir, client, peer string) error {
 	if w.etcd, err = benchkit.StartProcess("etcd", nil, self, "etcd", "-dir", dir, "-listen", client, "-peer", peer); err != nil {
 		return err
 	}
-	return w.etcd.WaitHealthy(ctx, "http://"+client)
+	return w.etcd.WaitOK(ctx, "http://"+client+"/health")
 }
 
 // awaitConnected waits until n instances show agentConnected.

@@ -79,14 +79,20 @@ func (p *Process) Stop() (diedEarly bool) {
 	return false
 }
 
-// WaitHealthy polls url/healthz until it answers 200, the process exits,
-// StartTimeout passes or ctx ends.
+// WaitHealthy polls url/healthz (berth's health check) until it answers
+// 200, the process exits, StartTimeout passes or ctx ends.
 func (p *Process) WaitHealthy(ctx context.Context, url string) error {
+	return p.WaitOK(ctx, url+"/healthz")
+}
+
+// WaitOK polls url until it answers 200, the process exits, StartTimeout
+// passes or ctx ends.
+func (p *Process) WaitOK(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/healthz", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
 		}
