@@ -76,6 +76,8 @@ type apiResult struct {
 	machineCPU         time.Duration
 	settled            time.Duration // from the last RunTask to a quiet server
 	etcdDBBytes        int64
+	goroutinesIdle     int // the server's
+	goroutinesEnd      int
 	externalEtcd       bool
 	instances, clients int
 }
@@ -153,6 +155,14 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 			return nil, err
 		}
 	}
+	if res.goroutinesIdle, err = w.goroutines(ctx); err != nil {
+		return nil, err
+	}
+	if o.profile != "" {
+		if err := w.saveMemProfiles(ctx, o.profile+".idle", false); err != nil {
+			return nil, err
+		}
+	}
 	stopProfile, err := w.startProfile(ctx, o.profile)
 	if err != nil {
 		return nil, err
@@ -166,14 +176,74 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 	if err := w.settle(ctx, tmp, res); err != nil {
 		return nil, err
 	}
+	if res.goroutinesEnd, err = w.goroutines(ctx); err != nil {
+		return nil, err
+	}
 	if o.profile != "" {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/heap", nil)
-		if err != nil {
+		if err := w.saveMemProfiles(ctx, o.profile, true); err != nil {
 			return nil, err
 		}
-		return res, saveProfile(req, o.profile+".heap")
+		// The server's log, with GODEBUG=gctrace=1 in the benchmark's
+		// environment, shows the live heap at every GC.
+		return res, os.WriteFile(o.profile+".server.log", []byte(w.server.Log.String()), 0o644)
 	}
 	return res, nil
+}
+
+// saveMemProfiles saves, for prefix, the server's heap profile (.heap),
+// the same in text with the runtime's MemStats: heap in use, idle and
+// released, stacks (.heap.txt), its goroutines grouped by stack
+// (.goroutine.txt) and /proc/PID/smaps (.smaps), which tells etcd's mapped
+// database from the binary in RssFile. With gc set the heap profile is
+// taken after a GC, so that it shows exactly what is live; the idle
+// profiles are taken without, so as not to change how the measured
+// phase's heap grows.
+func (w *world) saveMemProfiles(ctx context.Context, prefix string, gc bool) error {
+	heap := "heap"
+	if gc {
+		heap += "?gc=1"
+	}
+	smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", w.server.PID()))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(prefix+".smaps", smaps, 0o644); err != nil {
+		return err
+	}
+	for _, p := range []struct{ query, suffix string }{
+		{heap, ".heap"}, {"heap?debug=1", ".heap.txt"}, {"goroutine?debug=1", ".goroutine.txt"},
+	} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/"+p.query, nil)
+		if err != nil {
+			return err
+		}
+		if err := saveProfile(req, prefix+p.suffix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goroutines is the server's goroutine count, from the first line of
+// /debug/pprof/goroutine?debug=1 ("goroutine profile: total N").
+func (w *world) goroutines(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/goroutine?debug=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("server goroutines: %w", err)
+	}
+	defer resp.Body.Close()
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(resp.Body, head)
+	line, _, _ := strings.Cut(string(head[:n]), "\n")
+	total, ok := strings.CutPrefix(line, "goroutine profile: total ")
+	if !ok {
+		return 0, fmt.Errorf("server goroutines: unexpected first line %q", line)
+	}
+	return strconv.Atoi(total)
 }
 
 func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error {
@@ -439,11 +509,11 @@ func (w *world) startProfile(ctx context.Context, path string) (func() error, er
 func saveProfile(req *http.Request, path string) error {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("server CPU profile: %w", err)
+		return fmt.Errorf("server profile %s: %w", req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("server CPU profile: %s", resp.Status)
+		return fmt.Errorf("server profile %s: %s", req.URL.Path, resp.Status)
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -516,6 +586,9 @@ func (r *apiResult) report() string {
 		pct(r.serverCPU, r.elapsed), pct(r.simCPU, r.elapsed), pct(r.machineCPU, r.elapsed))
 	fmt.Printf("  server RSS %.0f MiB idle with the instances, %.0f MiB with the tasks (settled %.1fs after the last RunTask): %.1f MiB per 10,000 tasks\n",
 		benchkit.MiB(r.rssIdle.RSS), benchkit.MiB(r.rssEnd.RSS), r.settled.Seconds(), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
+	fmt.Printf("  server RSS split: anon %.0f → %.0f MiB, file %.0f → %.0f MiB; peak %.0f MiB; goroutines %d → %d\n",
+		benchkit.MiB(r.rssIdle.Anon), benchkit.MiB(r.rssEnd.Anon), benchkit.MiB(r.rssIdle.File), benchkit.MiB(r.rssEnd.File),
+		benchkit.MiB(r.rssEnd.HWM), r.goroutinesIdle, r.goroutinesEnd)
 	if r.externalEtcd {
 		fmt.Printf("  etcd RSS %.0f MiB idle, %.0f MiB with the tasks: %.1f MiB per 10,000 tasks\n",
 			benchkit.MiB(r.etcdIdle.RSS), benchkit.MiB(r.etcdEnd.RSS), per10k(r.etcdEnd.RSS-r.etcdIdle.RSS))
