@@ -66,7 +66,9 @@ func (a *Agent) session(ctx context.Context) (opened bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		a.apply(msg.Tasks, false)
+		// A later snapshot is the server resynchronizing a session that
+		// fell behind: it is applied as the first one is.
+		a.apply(msg.Tasks, msg.Type == agentproto.MessageSnapshot)
 	}
 }
 

@@ -72,7 +72,9 @@ type MessageType string
 const (
 	// MessageSnapshot carries every task of the instance: the agent makes
 	// its local state match it (starting what it lacks, stopping and
-	// forgetting what the server no longer has).
+	// forgetting what the server no longer has). The first message is
+	// one; the server sends another when the session fell too far behind
+	// to send the changes one by one.
 	MessageSnapshot MessageType = "snapshot"
 	// MessageTasks carries tasks that changed since the last message.
 	MessageTasks MessageType = "tasks"
@@ -81,7 +83,8 @@ const (
 )
 
 // Message is one line of the session stream, server to agent. The stream
-// is newline-delimited JSON; its first message is always a snapshot.
+// is newline-delimited JSON; its first message is always a snapshot, and
+// a later snapshot replaces what the agent knew as the first did.
 type Message struct {
 	Type     MessageType `json:"type"`
 	Revision int64       `json:"revision,omitempty"`

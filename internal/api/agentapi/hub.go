@@ -8,10 +8,14 @@ import (
 	"github.com/berth-org/berth/internal/ecs"
 )
 
-// subscriberBuffer is how many task changes a session may lag behind the
-// watch before it is cut off; the agent then reconnects and starts again
-// from a snapshot, so a slow agent never stalls the others.
-const subscriberBuffer = 1024
+// maxPending is how many task changes a session may lag behind the watch.
+// Past it the session's queue is dropped and the session resynchronizes
+// in place: it reads its instance's tasks afresh and sends them to its
+// agent as a snapshot, so a slow agent never stalls the others and loses
+// no change. The queue holds only what is waiting, so an idle session
+// costs nothing here; a channel of 1,024 changes preallocated for each of
+// 5,000 sessions cost 80 MiB.
+const maxPending = 1024
 
 // restartDelay paces a watch loop restarting after a failure (etcd
 // unreachable): quick enough to resume promptly, slow enough not to spin.
@@ -20,16 +24,63 @@ const restartDelay = 500 * time.Millisecond
 type instanceKey struct{ cluster, id string }
 
 // subscriber is one session's feed of its instance's task changes.
+//
+// The hub's watch is the only writer of pending and overflowed (push); the
+// session is the only reader (take). Every push leaves a signal on wake,
+// which has room for one, so a session that finds wake signalled always
+// finds in take what was pushed before the signal.
 type subscriber struct {
-	key     instanceKey
-	changes chan change
-	// lost is closed when changes overflowed or the watch restarted: the
-	// session must end so its agent resynchronizes from a snapshot.
+	key  instanceKey
+	wake chan struct{}
+	// lost is closed when the session was superseded or the watch
+	// restarted: the session must end, and its agent reconnects and
+	// starts again from a snapshot.
 	lost     chan struct{}
 	lostOnce sync.Once
+
+	mu      sync.Mutex
+	pending []change
+	// overflowed: more than maxPending changes were pushed since the last
+	// take. What was pending is dropped, and so is every push until the
+	// next take: all of them were committed before that take, so the
+	// snapshot the session reads after it holds them.
+	overflowed bool
+}
+
+func newSubscriber(key instanceKey) *subscriber {
+	return &subscriber{key: key, wake: make(chan struct{}, 1), lost: make(chan struct{})}
 }
 
 func (s *subscriber) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
+
+// push queues a change for the session, or marks the queue overflowed.
+// It never blocks.
+func (s *subscriber) push(c change) {
+	s.mu.Lock()
+	switch {
+	case s.overflowed:
+	case len(s.pending) >= maxPending:
+		s.pending, s.overflowed = nil, true
+	default:
+		s.pending = append(s.pending, c)
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // a signal is already waiting
+	}
+}
+
+// take empties the queue: it returns the changes pushed since the last
+// take, in order, or overflowed true (and no changes) when there were too
+// many, and the session must resynchronize from a fresh snapshot.
+func (s *subscriber) take() (cs []change, overflowed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs, overflowed = s.pending, s.overflowed
+	s.pending, s.overflowed = nil, false
+	return cs, overflowed
+}
 
 // hub fans one watch of every task out to the sessions of the instances
 // the tasks are placed on.
@@ -45,7 +96,7 @@ type hub struct {
 func newHub() *hub { return &hub{subs: map[instanceKey]map[*subscriber]struct{}{}} }
 
 func (h *hub) subscribe(cluster, id string) *subscriber {
-	s := &subscriber{key: instanceKey{cluster, id}, changes: make(chan change, subscriberBuffer), lost: make(chan struct{})}
+	s := newSubscriber(instanceKey{cluster, id})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.subs[s.key] == nil {
@@ -82,11 +133,7 @@ func (h *hub) publish(c change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs[instanceKey{c.task.Cluster, c.task.ContainerInstanceID}] {
-		select {
-		case s.changes <- c:
-		default:
-			s.markLost()
-		}
+		s.push(c)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +53,8 @@ func (a *API) handleSession(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	s := &stream{w: w, rc: http.NewResponseController(w), defs: map[string]*wire.TaskDefinition{}, api: a}
+	s := &stream{out: responseOut{w, http.NewResponseController(w)}, src: a.store, defs: map[string]*wire.TaskDefinition{},
+		closed: a.closed, log: log}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	if err := s.send(ctx, agentproto.MessageSnapshot, rev, tasks); err != nil {
@@ -63,20 +66,59 @@ func (a *API) handleSession(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// stream writes one session's messages.
-type stream struct {
-	w    http.ResponseWriter
-	rc   *http.ResponseController
-	defs map[string]*wire.TaskDefinition // by ARN; revisions are immutable
-	api  *API
+// sessionSource is what a session reads from the store besides its feed.
+type sessionSource interface {
+	// ListInstanceTasks returns an instance's tasks as of one revision,
+	// and that revision.
+	ListInstanceTasks(ctx context.Context, cluster, instanceID string) ([]*ecs.Task, int64, error)
+	GetTaskDefinition(ctx context.Context, family string, revision int) (*ecs.TaskDefinition, error)
 }
 
-var errSuperseded = errors.New("session superseded or lagging; the agent will resynchronize")
+var _ sessionSource = (*store.Store)(nil)
+
+// streamOut is where a session's messages go: each message is written
+// whole and flushed by one call, within a deadline.
+type streamOut interface {
+	writeMessage(line []byte, deadline time.Time) error
+}
+
+// responseOut writes messages to an HTTP response.
+type responseOut struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (o responseOut) writeMessage(line []byte, deadline time.Time) error {
+	if err := o.rc.SetWriteDeadline(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	if _, err := o.w.Write(line); err != nil {
+		return err
+	}
+	return o.rc.Flush()
+}
+
+// stream writes one session's messages.
+type stream struct {
+	out    streamOut
+	src    sessionSource
+	defs   map[string]*wire.TaskDefinition // by ARN; revisions are immutable
+	closed <-chan struct{}                 // API.Close
+	log    *slog.Logger
+}
+
+var errSuperseded = errors.New("session superseded, or the task watch restarted; the agent will resynchronize")
 
 // follow forwards changes after the snapshot's revision until the agent
 // leaves. The threshold stays the snapshot's: one transaction writes many
 // tasks at one revision, and the hub may deliver them across several
-// batches, so only what the snapshot already held is skipped.
+// takes, so only what the snapshot already held is skipped.
+//
+// When the session fell more than maxPending changes behind, it sends a
+// fresh snapshot instead (resync), whose revision becomes the threshold.
+// Nothing is lost: every dropped change was committed before the take that
+// reported the overflow, so before the snapshot's read; every change
+// committed after that read is pushed after the take, and queued.
 func (s *stream) follow(ctx context.Context, sub *subscriber, snapshotRev int64) error {
 	ping := time.NewTicker(agentproto.PingInterval)
 	defer ping.Stop()
@@ -84,7 +126,7 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, snapshotRev int64)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.api.closed:
+		case <-s.closed:
 			return nil
 		case <-sub.lost:
 			return errSuperseded
@@ -92,47 +134,65 @@ func (s *stream) follow(ctx context.Context, sub *subscriber, snapshotRev int64)
 			if err := s.write(agentproto.Message{Type: agentproto.MessagePing}); err != nil {
 				return err
 			}
-		case c := <-sub.changes:
-			batch, last := collect(c, sub.changes, snapshotRev)
-			if len(batch) == 0 {
+		case <-sub.wake:
+			cs, overflowed := sub.take()
+			if overflowed {
+				rev, err := s.resync(ctx, sub.key)
+				if err != nil {
+					return err
+				}
+				snapshotRev = rev
 				continue
 			}
-			if err := s.send(ctx, agentproto.MessageTasks, last, batch); err != nil {
+			if err := s.forward(ctx, cs, snapshotRev); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// collect gathers c and any changes already queued behind it, skipping
-// those the snapshot (at revision after) already contained, and keeping
-// only the latest version of each task.
-func collect(c change, more <-chan change, after int64) ([]*ecs.Task, int64) {
-	var out []*ecs.Task
+// resync sends the instance's tasks as they are now as a snapshot, and
+// returns the revision they were read at.
+func (s *stream) resync(ctx context.Context, key instanceKey) (int64, error) {
+	tasks, rev, err := s.src.ListInstanceTasks(ctx, key.cluster, key.id)
+	if err != nil {
+		return 0, err
+	}
+	s.log.Info("agent session lagged; resynchronizing from a snapshot", "tasks", len(tasks))
+	return rev, s.send(ctx, agentproto.MessageSnapshot, rev, tasks)
+}
+
+// forward sends the tasks that changed in cs after revision after, each
+// once in its latest version, in messages of at most maxBatch tasks.
+func (s *stream) forward(ctx context.Context, cs []change, after int64) error {
+	tasks, revs := collect(cs, after)
+	for len(tasks) > 0 {
+		n := min(len(tasks), maxBatch)
+		if err := s.send(ctx, agentproto.MessageTasks, slices.Max(revs[:n]), tasks[:n]); err != nil {
+			return err
+		}
+		tasks, revs = tasks[n:], revs[n:]
+	}
+	return nil
+}
+
+// collect keeps the changes of cs after revision after, and of each task
+// only the latest, in the order the tasks first changed; revs[i] is the
+// revision of tasks[i].
+func collect(cs []change, after int64) (tasks []*ecs.Task, revs []int64) {
 	index := map[string]int{}
-	last := after
-	add := func(c change) {
+	for _, c := range cs {
 		if c.rev <= after {
-			return
+			continue
 		}
-		last = max(last, c.rev)
 		if i, ok := index[c.task.ID]; ok {
-			out[i] = c.task
-			return
+			tasks[i], revs[i] = c.task, c.rev
+			continue
 		}
-		index[c.task.ID] = len(out)
-		out = append(out, c.task)
+		index[c.task.ID] = len(tasks)
+		tasks, revs = append(tasks, c.task), append(revs, c.rev)
 	}
-	add(c)
-	for len(out) < maxBatch {
-		select {
-		case c := <-more:
-			add(c)
-		default:
-			return out, last
-		}
-	}
-	return out, last
+	return tasks, revs
 }
 
 func (s *stream) send(ctx context.Context, typ agentproto.MessageType, rev int64, tasks []*ecs.Task) error {
@@ -148,13 +208,11 @@ func (s *stream) send(ctx context.Context, typ agentproto.MessageType, rev int64
 }
 
 func (s *stream) write(msg agentproto.Message) error {
-	if err := s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	line, err := json.Marshal(msg)
+	if err != nil {
 		return err
 	}
-	if err := json.NewEncoder(s.w).Encode(msg); err != nil {
-		return err
-	}
-	return s.rc.Flush()
+	return s.out.writeMessage(append(line, '\n'), time.Now().Add(streamWriteTimeout))
 }
 
 // definition reads a task's definition by ARN, once per session.
@@ -166,7 +224,7 @@ func (s *stream) definition(ctx context.Context, ref string) (*wire.TaskDefiniti
 	if err != nil {
 		return nil, err
 	}
-	td, err := s.api.store.GetTaskDefinition(ctx, family, revision)
+	td, err := s.src.GetTaskDefinition(ctx, family, revision)
 	if err != nil {
 		return nil, err
 	}
