@@ -120,7 +120,7 @@ func (w *world) saveLogs(dir string) {
 // simulators (nine tenths of the instances tier=web, a tenth tier=batch,
 // which the memberOf constraint excludes), then places o.tasks tasks with
 // RunTask of o.count from o.clients concurrent SDK clients.
-func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
+func runAPI(ctx context.Context, o apiOptions) (_ *apiResult, err error) {
 	tmp, err := os.MkdirTemp("", "bench-placement-")
 	if err != nil {
 		return nil, err
@@ -183,9 +183,6 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 		if err := w.saveMemProfiles(ctx, o.profile, true); err != nil {
 			return nil, err
 		}
-		// The server's log, with GODEBUG=gctrace=1 in the benchmark's
-		// environment, shows the live heap at every GC.
-		return res, os.WriteFile(o.profile+".server.log", []byte(w.server.Log.String()), 0o644)
 	}
 	return res, nil
 }
