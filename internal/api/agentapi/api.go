@@ -47,9 +47,18 @@ type API struct {
 	now      func() time.Time
 	hub      *hub
 	mux      *http.ServeMux
-	// closed ends every session stream; see Close.
-	closed    chan struct{}
-	closeOnce sync.Once
+	// closed ends every session stream, and base the store reads they
+	// make; see Close.
+	closed     chan struct{}
+	closeOnce  sync.Once
+	base       context.Context
+	cancelBase context.CancelFunc
+	// sessions counts the running session streams (each in a goroutine
+	// of its own once its connection is taken over from net/http); mu
+	// orders their start with Close.
+	sessions sync.WaitGroup
+	mu       sync.Mutex
+	closing  bool
 }
 
 // New returns the agent API. Run must be running for sessions to receive
@@ -57,6 +66,7 @@ type API struct {
 func New(cfg Config) *API {
 	a := &API{store: cfg.Store, ecs: cfg.ECS, arns: cfg.ARNs, verifier: cfg.Verifier, log: cfg.Log,
 		timeout: cfg.HeartbeatTimeout, now: cfg.Now, hub: newHub(), closed: make(chan struct{})}
+	a.base, a.cancelBase = context.WithCancel(context.Background())
 	if a.timeout <= 0 {
 		a.timeout = agentproto.DefaultHeartbeatTimeout
 	}
@@ -74,10 +84,32 @@ func New(cfg Config) *API {
 // Handler routes the agent protocol's paths.
 func (a *API) Handler() http.Handler { return a.mux }
 
-// Close ends every session stream, so that the HTTP server can shut down
-// without waiting for them. Agents reconnect to another replica, or to
-// this server when it is back.
-func (a *API) Close() { a.closeOnce.Do(func() { close(a.closed) }) }
+// Close ends every session stream and waits for them to close: the HTTP
+// server does not track them, as their connections are taken over. Each
+// ends within a write's timeout. Agents reconnect to another replica, or
+// to this server when it is back.
+func (a *API) Close() {
+	a.closeOnce.Do(func() {
+		a.mu.Lock()
+		a.closing = true
+		close(a.closed)
+		a.mu.Unlock()
+		a.cancelBase()
+		a.hub.wakeAll()
+		a.sessions.Wait()
+	})
+}
+
+// track counts a session stream about to start, unless the API is closing.
+func (a *API) track() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closing {
+		return false
+	}
+	a.sessions.Add(1)
+	return true
+}
 
 // Run feeds task changes to sessions and marks agents disconnected when
 // their sessions end, until ctx ends. Each loop restarts after a failure.

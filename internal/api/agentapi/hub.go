@@ -26,12 +26,11 @@ type instanceKey struct{ cluster, id string }
 // subscriber is one session's feed of its instance's task changes.
 //
 // The hub's watch is the only writer of pending and overflowed (push); the
-// session is the only reader (take). Every push leaves a signal on wake,
-// which has room for one, so a session that finds wake signalled always
-// finds in take what was pushed before the signal.
+// session is the only reader (take). Every push rings the bell after
+// queueing, so a session that wakes finds in take what was pushed before.
 type subscriber struct {
 	key  instanceKey
-	wake chan struct{}
+	bell bell
 	// lost is closed when the session was superseded or the watch
 	// restarted: the session must end, and its agent reconnects and
 	// starts again from a snapshot.
@@ -48,13 +47,16 @@ type subscriber struct {
 }
 
 func newSubscriber(key instanceKey) *subscriber {
-	return &subscriber{key: key, wake: make(chan struct{}, 1), lost: make(chan struct{})}
+	return &subscriber{key: key, lost: make(chan struct{})}
 }
 
-func (s *subscriber) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
+func (s *subscriber) markLost() {
+	s.lostOnce.Do(func() { close(s.lost) })
+	s.bell.ring()
+}
 
 // push queues a change for the session, or marks the queue overflowed.
-// It never blocks.
+// It never blocks on the session.
 func (s *subscriber) push(c change) {
 	s.mu.Lock()
 	switch {
@@ -65,10 +67,7 @@ func (s *subscriber) push(c change) {
 		s.pending = append(s.pending, c)
 	}
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default: // a signal is already waiting
-	}
+	s.bell.ring()
 }
 
 // take empties the queue: it returns the changes pushed since the last
@@ -120,6 +119,17 @@ func (h *hub) unsubscribe(s *subscriber) {
 	delete(h.subs[s.key], s)
 	if len(h.subs[s.key]) == 0 {
 		delete(h.subs, s.key)
+	}
+}
+
+// wakeAll rings every session's bell (the API is closing).
+func (h *hub) wakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.subs {
+		for s := range set {
+			s.bell.ring()
+		}
 	}
 }
 

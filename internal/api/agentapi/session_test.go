@@ -1,12 +1,15 @@
 package agentapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,8 +65,8 @@ func TestSubscriberQueue(t *testing.T) {
 	t.Run("take returns what was pushed, in order, once", func(t *testing.T) {
 		s := newSubscriber(instanceKey{"c", "i"})
 		pushN(s, 3, 10)
-		if len(s.wake) != 1 {
-			t.Fatalf("wake holds %d signals after pushes, want 1", len(s.wake))
+		if !s.bell.rung {
+			t.Fatal("pushes did not ring the bell")
 		}
 		cs, overflowed := s.take()
 		if overflowed || len(cs) != 3 || cs[0].rev != 10 || cs[2].rev != 12 {
@@ -126,11 +129,11 @@ func isClosed(ch <-chan struct{}) bool {
 type fakeSource struct {
 	tasks []*ecs.Task
 	rev   int64
-	lists int
+	lists atomic.Int32
 }
 
 func (f *fakeSource) ListInstanceTasks(context.Context, string, string) ([]*ecs.Task, int64, error) {
-	f.lists++
+	f.lists.Add(1)
 	return f.tasks, f.rev, nil
 }
 
@@ -141,16 +144,65 @@ func (f *fakeSource) GetTaskDefinition(_ context.Context, family string, revisio
 	return &ecs.TaskDefinition{}, nil
 }
 
-// recordOut hands every message written to the test.
-type recordOut chan agentproto.Message
+// agentEnd is the agent's end of a session stream run over a pipe.
+type agentEnd struct {
+	t     *testing.T
+	conn  net.Conn
+	lines *bufio.Scanner
+	done  chan struct{} // closed when the stream's run returned
+	ended atomic.Bool   // the session was closed (stream.end ran)
+}
 
-func (o recordOut) writeMessage(line []byte, _ time.Time) error {
-	var m agentproto.Message
-	if err := json.Unmarshal(line, &m); err != nil {
-		return err
+// startStream runs a stream on sub, starting with a snapshot of snapshot
+// at snapshotRev, over a pipe whose other end the test reads as the agent.
+func startStream(t *testing.T, src *fakeSource, sub *subscriber, closed chan struct{}, snapshot []*ecs.Task, snapshotRev int64) *agentEnd {
+	t.Helper()
+	server, client := net.Pipe()
+	a := &agentEnd{t: t, conn: client, lines: bufio.NewScanner(client), done: make(chan struct{})}
+	a.lines.Buffer(nil, 1<<20)
+	s := &stream{sub: sub, src: src, ctx: context.Background(), closed: closed,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), defs: map[string]*wire.TaskDefinition{},
+		snapshot: snapshot, snapshotRev: snapshotRev, end: func() { a.ended.Store(true) }}
+	go func() {
+		defer close(a.done)
+		s.run(server)
+	}()
+	t.Cleanup(func() {
+		_ = client.Close()
+		<-a.done
+	})
+	return a
+}
+
+// next reads the next message other than a ping.
+func (a *agentEnd) next() agentproto.Message {
+	a.t.Helper()
+	_ = a.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for a.lines.Scan() {
+		var m agentproto.Message
+		if err := json.Unmarshal(a.lines.Bytes(), &m); err != nil {
+			a.t.Fatal(err)
+		}
+		if m.Type != agentproto.MessagePing {
+			return m
+		}
 	}
-	o <- m
-	return nil
+	a.t.Fatalf("no message from the session: %v", a.lines.Err())
+	return agentproto.Message{}
+}
+
+// awaitEnd waits for the stream to return, having closed the session.
+func (a *agentEnd) awaitEnd(why string) {
+	a.t.Helper()
+	go func() { _, _ = io.Copy(io.Discard, a.conn) }() // a pipe write waits for its reader
+	select {
+	case <-a.done:
+	case <-time.After(10 * time.Second):
+		a.t.Fatalf("the stream did not end after %s", why)
+	}
+	if !a.ended.Load() {
+		a.t.Errorf("the stream ended after %s without closing the session", why)
+	}
 }
 
 func messageIDs(m agentproto.Message) []string {
@@ -161,60 +213,40 @@ func messageIDs(m agentproto.Message) []string {
 	return out
 }
 
-// runFollow runs follow on sub from a snapshot at snapshotRev until the
-// test ends, and returns the messages it writes.
-func runFollow(t *testing.T, src *fakeSource, sub *subscriber, snapshotRev int64) recordOut {
-	t.Helper()
-	out := make(recordOut, 16)
-	s := &stream{out: out, src: src, defs: map[string]*wire.TaskDefinition{}, closed: make(chan struct{}),
-		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.follow(ctx, sub, snapshotRev) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("follow: %v", err)
-		}
-	})
-	return out
-}
-
-func next(t *testing.T, out recordOut) agentproto.Message {
-	t.Helper()
-	select {
-	case m := <-out:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message from the session")
-		return agentproto.Message{}
-	}
-}
-
-func TestFollowForwardsChangesInBatches(t *testing.T) {
+func TestStreamSendsSnapshotThenChangesInBatches(t *testing.T) {
 	sub := newSubscriber(instanceKey{"c", "i"})
-	sub.push(change{task("old"), 5}) // the snapshot at 5 held it
+	sub.push(change{task("old"), 5}) // the snapshot at 5 holds it
 	pushN(sub, maxBatch+1, 6)
-	out := runFollow(t, &fakeSource{}, sub, 5)
-	first, second := next(t, out), next(t, out)
+	a := startStream(t, &fakeSource{}, sub, make(chan struct{}), []*ecs.Task{task("old")}, 5)
+	if m := a.next(); m.Type != agentproto.MessageSnapshot || !slices.Equal(messageIDs(m), []string{"old"}) || m.Revision != 5 {
+		t.Fatalf("first message: %s %v at %d, want the snapshot [old] at 5", m.Type, messageIDs(m), m.Revision)
+	}
+	first, second := a.next(), a.next()
 	if first.Type != agentproto.MessageTasks || len(first.Tasks) != maxBatch || first.Tasks[0].Task.ID != "t0" || first.Revision != int64(5+maxBatch) {
-		t.Errorf("first message: %s of %d tasks from %v at %d; want tasks of %d from t0 at %d",
-			first.Type, len(first.Tasks), messageIDs(first)[:1], first.Revision, maxBatch, 5+maxBatch)
+		t.Errorf("second message: %s of %d tasks from %s at %d; want tasks, %d of them from t0, at %d",
+			first.Type, len(first.Tasks), first.Tasks[0].Task.ID, first.Revision, maxBatch, 5+maxBatch)
 	}
 	if got := messageIDs(second); !slices.Equal(got, []string{fmt.Sprintf("t%d", maxBatch)}) || second.Revision != int64(6+maxBatch) {
-		t.Errorf("second message: %v at %d, want the last task at %d", got, second.Revision, 6+maxBatch)
+		t.Errorf("third message: %v at %d, want the last task at %d", got, second.Revision, 6+maxBatch)
+	}
+	// A change pushed while the stream sleeps wakes it.
+	sub.push(change{task("new"), 1000})
+	if m := a.next(); !slices.Equal(messageIDs(m), []string{"new"}) {
+		t.Errorf("after a push: %v, want [new]", messageIDs(m))
 	}
 }
 
 // A session that falls more than maxPending changes behind gets a fresh
 // snapshot in the same stream, then the changes after it: none is lost.
-func TestFollowResyncsAfterOverflow(t *testing.T) {
+func TestStreamResyncsAfterOverflow(t *testing.T) {
 	sub := newSubscriber(instanceKey{"c", "i"})
 	pushN(sub, maxPending+1, 11) // revisions 11..1035: more than the queue keeps
 	src := &fakeSource{tasks: []*ecs.Task{task("t0"), task("t7")}, rev: 2000}
-	out := runFollow(t, src, sub, 10)
-
-	snap := next(t, out)
+	a := startStream(t, src, sub, make(chan struct{}), nil, 10)
+	if m := a.next(); m.Type != agentproto.MessageSnapshot || len(m.Tasks) != 0 {
+		t.Fatalf("first message: %s of %d tasks, want the empty first snapshot", m.Type, len(m.Tasks))
+	}
+	snap := a.next()
 	if snap.Type != agentproto.MessageSnapshot || snap.Revision != 2000 || !slices.Equal(messageIDs(snap), []string{"t0", "t7"}) {
 		t.Fatalf("after the overflow: %s %v at %d, want a snapshot of t0, t7 at 2000", snap.Type, messageIDs(snap), snap.Revision)
 	}
@@ -222,11 +254,39 @@ func TestFollowResyncsAfterOverflow(t *testing.T) {
 	// etcd); only those after the snapshot's revision go out.
 	sub.push(change{task("t7"), 1999})
 	sub.push(change{task("t9"), 2001})
-	m := next(t, out)
+	m := a.next()
 	if m.Type != agentproto.MessageTasks || !slices.Equal(messageIDs(m), []string{"t9"}) || m.Revision != 2001 {
 		t.Errorf("after the resync: %s %v at %d, want tasks [t9] at 2001", m.Type, messageIDs(m), m.Revision)
 	}
-	if src.lists != 1 {
-		t.Errorf("the instance's tasks were listed %d times, want once", src.lists)
+	if n := src.lists.Load(); n != 1 {
+		t.Errorf("the instance's tasks were listed %d times, want once", n)
 	}
+}
+
+func TestStreamEnds(t *testing.T) {
+	start := func(t *testing.T, closed chan struct{}) (*subscriber, *agentEnd) {
+		sub := newSubscriber(instanceKey{"c", "i"})
+		a := startStream(t, &fakeSource{}, sub, closed, nil, 1)
+		if m := a.next(); m.Type != agentproto.MessageSnapshot {
+			t.Fatalf("first message: %s, want the snapshot", m.Type)
+		}
+		return sub, a
+	}
+	t.Run("when the agent closes its connection", func(t *testing.T) {
+		_, a := start(t, make(chan struct{}))
+		_ = a.conn.Close()
+		a.awaitEnd("the agent closed its connection")
+	})
+	t.Run("when a newer session supersedes it", func(t *testing.T) {
+		sub, a := start(t, make(chan struct{}))
+		sub.markLost()
+		a.awaitEnd("it was superseded")
+	})
+	t.Run("when the API closes", func(t *testing.T) {
+		closed := make(chan struct{})
+		sub, a := start(t, closed)
+		close(closed)
+		sub.bell.ring() // as hub.wakeAll does
+		a.awaitEnd("the API closed")
+	})
 }
