@@ -55,6 +55,7 @@ type Snapshot struct {
 	// current when the group's count on an instance changes.
 	spreadByGroup map[string][]*spreadIdx
 	memo          map[string][]int8 // static memberOf expression → result per node
+	scratch       planScratch
 }
 
 // NewSnapshot returns an empty snapshot.
