@@ -97,7 +97,7 @@ func (c *Cache) session(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(store.OwnWatchStream(ctx, c.stream))
 	defer cancel()
 	insts, ierr := c.st.WatchInstances(wctx, rev+1)
-	tasks, terr := c.st.WatchTasks(wctx, rev+1)
+	tasks, terr := c.st.WatchTaskPlacements(wctx, rev+1)
 	fresh := map[string]*scheduler.Snapshot{}
 	snap := func(cluster string) *scheduler.Snapshot {
 		if fresh[cluster] == nil {
@@ -110,7 +110,7 @@ func (c *Cache) session(ctx context.Context) error {
 		return true
 	})
 	if err == nil {
-		err = c.st.ForEachTask(ctx, func(t *ecs.Task) bool {
+		err = c.st.ForEachTaskPlacement(ctx, func(t *store.TaskPlacement) bool {
 			snap(t.Cluster).PutTask(taskOf(t))
 			return true
 		})
@@ -165,7 +165,7 @@ func (c *Cache) applyInstance(e store.Event[ecs.ContainerInstance]) {
 	}
 }
 
-func (c *Cache) applyTask(e store.Event[ecs.Task]) {
+func (c *Cache) applyTask(e store.Event[store.TaskPlacement]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer c.notify()
@@ -340,7 +340,7 @@ func intOf(r wire.Resource) int32 {
 	return 0
 }
 
-func taskOf(t *ecs.Task) scheduler.Task {
+func taskOf(t *store.TaskPlacement) scheduler.Task {
 	return scheduler.Task{
 		ID: t.ID, InstanceID: t.ContainerInstanceID, Group: t.Group,
 		Running: t.Known.LastStatus == ecs.TaskRunning,

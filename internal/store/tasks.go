@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/berth-org/berth/internal/ecs"
@@ -87,6 +90,43 @@ func (s *Store) getTasks(ctx context.Context, cluster string, ids []string, opts
 // WatchTasks streams task changes in every cluster from revision fromRev on.
 func (s *Store) WatchTasks(ctx context.Context, fromRev int64) (<-chan Event[ecs.Task], <-chan error) {
 	return watch[ecs.Task](ctx, s, tasksPrefix, fromRev)
+}
+
+// TaskPlacement is what placement needs of a task: where it runs, its
+// group and its statuses. Decoding only these fields of a stored task
+// skips what makes up most of it (ARNs, containers, timestamps, overrides,
+// tags): a running task of one container decodes in 0.5 KB instead of
+// 1.8 KB (BenchmarkDecodeStoredTask), for every task change the placement
+// cache watches.
+type TaskPlacement struct {
+	ID                  string         `json:"id"`
+	Cluster             string         `json:"cluster"`
+	ContainerInstanceID string         `json:"containerInstanceId"`
+	Group               string         `json:"group"`
+	DesiredStatus       ecs.TaskStatus `json:"desiredStatus"`
+	Known               struct {
+		LastStatus ecs.TaskStatus `json:"lastStatus"`
+	} `json:"known"`
+}
+
+// WatchTaskPlacements streams task changes in every cluster from revision
+// fromRev on, each task decoded as its TaskPlacement.
+func (s *Store) WatchTaskPlacements(ctx context.Context, fromRev int64) (<-chan Event[TaskPlacement], <-chan error) {
+	return watch[TaskPlacement](ctx, s, tasksPrefix, fromRev)
+}
+
+// ForEachTaskPlacement calls fn for every task in every cluster, in
+// batches, until fn returns false. Each value is fn's own, and bypasses
+// the decode cache: a listing of every task would only evict what the
+// cache holds for reads that repeat.
+func (s *Store) ForEachTaskPlacement(ctx context.Context, fn func(*TaskPlacement) bool) error {
+	return s.scan(ctx, tasksPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
+		t := new(TaskPlacement)
+		if err := json.Unmarshal(kv.Value, t); err != nil {
+			return false, fmt.Errorf("decode %s: %w", kv.Key, err)
+		}
+		return fn(t), nil
+	})
 }
 
 // GetTask reads a task within the transaction.

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
 )
@@ -79,4 +81,91 @@ func TestListInstanceTasksUsesTheInstanceIndex(t *testing.T) {
 	if !slices.Equal(ids(got), ids(mine)) || rev == 0 {
 		t.Fatalf("got %d tasks at revision %d, want i-1's %d in id order", len(got), rev, len(mine))
 	}
+}
+
+// runningTask is a task as an agent reports it RUNNING: ARNs, one
+// container, timestamps. Its statuses and placement are the arguments.
+func runningTask(c, inst, group string, n int, desired, last ecs.TaskStatus) *ecs.Task {
+	t := placedTask(c, inst, n)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	t.ARN = "arn:aws:ecs:us-east-1:000000000000:task/" + c + "/" + t.ID
+	t.ClusterARN = "arn:aws:ecs:us-east-1:000000000000:cluster/" + c
+	t.TaskDefinitionARN = "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1"
+	t.ContainerInstanceARN = "arn:aws:ecs:us-east-1:000000000000:container-instance/" + c + "/" + inst
+	t.Group, t.DesiredStatus, t.CreatedAt = group, desired, now
+	t.Held = ecs.Requirements{CPU: 128, Memory: 256}
+	t.Known = ecs.Known{Seq: 2, LastStatus: last, StartedAt: now, Containers: []ecs.Container{{
+		Name: "app", ARN: "arn:aws:ecs:us-east-1:000000000000:container/" + t.ID + "/app",
+		Image: "registry.example.com/shop/app:1.0", LastStatus: ecs.ContainerRunning, Essential: true, Memory: "256",
+	}}}
+	return t
+}
+
+func placementOf(t *ecs.Task) TaskPlacement {
+	p := TaskPlacement{ID: t.ID, Cluster: t.Cluster, ContainerInstanceID: t.ContainerInstanceID, Group: t.Group, DesiredStatus: t.DesiredStatus}
+	p.Known.LastStatus = t.Known.LastStatus
+	return p
+}
+
+// TaskPlacement's fields must decode from a stored ecs.Task: a renamed
+// JSON field in either would silently read as empty.
+func TestTaskPlacementsDecodeFromStoredTasks(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	rev, err := s.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, errc := s.WatchTaskPlacements(ctx, rev+1)
+	tasks := []*ecs.Task{
+		runningTask("c1", "i1", "family:web", 1, ecs.TaskRunning, ecs.TaskRunning),
+		runningTask("c2", "i2", "service:api", 2, ecs.TaskStopped, ecs.TaskStopping),
+	}
+	createTasks(t, s, tasks...)
+
+	var listed []TaskPlacement
+	if err := s.ForEachTaskPlacement(ctx, func(p *TaskPlacement) bool { listed = append(listed, *p); return true }); err != nil {
+		t.Fatal(err)
+	}
+	var watched []TaskPlacement
+	for len(watched) < len(tasks) {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatalf("watch ended: %v", <-errc)
+			}
+			watched = append(watched, *e.Value)
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		}
+	}
+	for i, task := range tasks {
+		want := placementOf(task)
+		if listed[i] != want || watched[i] != want {
+			t.Errorf("task %d: listed %+v, watched %+v; want %+v", i, listed[i], watched[i], want)
+		}
+	}
+}
+
+func BenchmarkDecodeStoredTask(b *testing.B) {
+	raw, err := json.Marshal(runningTask("default", "0123456789abcdef0123456789abcdef", "family:web", 1, ecs.TaskRunning, ecs.TaskRunning))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("ecs.Task", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := json.Unmarshal(raw, new(ecs.Task)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("TaskPlacement", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := json.Unmarshal(raw, new(TaskPlacement)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
