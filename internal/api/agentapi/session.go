@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -71,18 +72,18 @@ func (a *API) openStream(ctx context.Context, inst *ecs.ContainerInstance) (*str
 		a.store.CloseAgentSession(lease)
 		return nil, err
 	}
-	log := a.log.With("cluster", inst.Cluster, "instance", inst.ID)
-	log.Info("agent session opened")
-	return &stream{
-		sub: sub, src: a.store, ctx: a.base, closed: a.closed, log: log,
+	s := &stream{
+		sub: sub, src: a.store, ctx: a.base, closed: a.closed, log: a.log,
 		defs:     map[string]*wire.TaskDefinition{},
 		snapshot: tasks, snapshotRev: rev,
-		end: func() {
-			a.store.CloseAgentSession(lease)
-			a.hub.unsubscribe(sub)
-			log.Info("agent session closed")
-		},
-	}, nil
+	}
+	s.end = func() {
+		a.store.CloseAgentSession(lease)
+		a.hub.unsubscribe(sub)
+		s.logf(slog.LevelInfo, "agent session closed")
+	}
+	s.logf(slog.LevelInfo, "agent session opened")
+	return s, nil
 }
 
 // sessionHeader answers a session request once its connection is taken
