@@ -337,6 +337,28 @@ func TestAgentDisconnectAndReconnect(t *testing.T) {
 	c.awaitStatus(id, ecs.TaskStopped)
 }
 
+// A snapshot in the middle of a session (the server resynchronizing one
+// that fell behind) replaces what the agent knows, as the first one does;
+// a tasks message only adds to it.
+func TestAgentAppliesALaterSnapshotAsTheFirst(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	a, _ := c.startAgent(rt, t.TempDir())
+	id := c.place(a, c.register("web", appContainer()))
+	c.awaitStatus(id, ecs.TaskRunning)
+	container := "berth-" + id + "-app"
+
+	a.receive(agentproto.Message{Type: agentproto.MessageTasks})
+	if _, ok := rt.byName(container); !ok {
+		t.Fatal("a tasks message without the task removed its container")
+	}
+	a.receive(agentproto.Message{Type: agentproto.MessageSnapshot})
+	c.await("the container of the task the snapshot lacks is removed", func() bool {
+		_, ok := rt.byName(container)
+		return !ok
+	})
+}
+
 func TestAgentTokenOnlyReadsItsOwnInstance(t *testing.T) {
 	c := newCluster(t)
 	a, _ := c.startAgent(newFakeRuntime(), t.TempDir())

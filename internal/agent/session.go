@@ -66,10 +66,16 @@ func (a *Agent) session(ctx context.Context) (opened bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		// A later snapshot is the server resynchronizing a session that
-		// fell behind: it is applied as the first one is.
-		a.apply(msg.Tasks, msg.Type == agentproto.MessageSnapshot)
+		a.receive(msg)
 	}
+}
+
+// receive applies a session message after the first. A later snapshot is
+// the server resynchronizing a session that fell too far behind: it is
+// applied as the first one is, so a task it lacks is stopped and
+// forgotten.
+func (a *Agent) receive(msg agentproto.Message) {
+	a.apply(msg.Tasks, msg.Type == agentproto.MessageSnapshot)
 }
 
 // heartbeats proves the agent alive at the interval the server asked for.
