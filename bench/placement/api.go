@@ -43,6 +43,11 @@ const (
 	quietCPU = 0.25
 	// profileSeconds is how much of the measured phase -profile covers.
 	profileSeconds = 20
+	// retainedAfter is how long after the tasks settled -cpuprofile reads
+	// the server's RSS again: long enough for the Go runtime's background
+	// scavenger to return most of the heap the burst grew, so the second
+	// reading tells retained memory from a transient peak.
+	retainedAfter = 20 * time.Second
 	// heartbeatTimeout is the server's --agent-heartbeat-timeout for
 	// thousands of instances (docs/agent.md, "Running thousands").
 	heartbeatTimeout = "60s"
@@ -71,6 +76,7 @@ type apiResult struct {
 	elapsed            time.Duration
 	p50, p99, max      time.Duration
 	rssIdle, rssEnd    benchkit.MemInfo // the server's
+	rssLater           benchkit.MemInfo // retainedAfter later (-cpuprofile only)
 	etcdIdle, etcdEnd  benchkit.MemInfo // the external etcd's, when used
 	serverCPU, simCPU  time.Duration    // during the RunTask phase
 	machineCPU         time.Duration
@@ -180,6 +186,16 @@ func runAPI(ctx context.Context, o apiOptions) (_ *apiResult, err error) {
 		return nil, err
 	}
 	if o.profile != "" {
+		// What stays of the RSS once the runtime has had time to return
+		// the heap the burst needed: retained, as opposed to transient.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(retainedAfter):
+		}
+		if res.rssLater, err = benchkit.ReadMem(w.server.PID()); err != nil {
+			return nil, err
+		}
 		if err := w.saveMemProfiles(ctx, o.profile, true); err != nil {
 			return nil, err
 		}
@@ -586,6 +602,10 @@ func (r *apiResult) report() string {
 	fmt.Printf("  server RSS split: anon %.0f → %.0f MiB, file %.0f → %.0f MiB; peak %.0f MiB; goroutines %d → %d\n",
 		benchkit.MiB(r.rssIdle.Anon), benchkit.MiB(r.rssEnd.Anon), benchkit.MiB(r.rssIdle.File), benchkit.MiB(r.rssEnd.File),
 		benchkit.MiB(r.rssEnd.HWM), r.goroutinesIdle, r.goroutinesEnd)
+	if r.rssLater.RSS > 0 {
+		fmt.Printf("  server RSS %s later: %.0f MiB (anon %.0f, file %.0f): %.1f MiB per 10,000 tasks\n", retainedAfter,
+			benchkit.MiB(r.rssLater.RSS), benchkit.MiB(r.rssLater.Anon), benchkit.MiB(r.rssLater.File), per10k(r.rssLater.RSS-r.rssIdle.RSS))
+	}
 	if r.externalEtcd {
 		fmt.Printf("  etcd RSS %.0f MiB idle, %.0f MiB with the tasks: %.1f MiB per 10,000 tasks\n",
 			benchkit.MiB(r.etcdIdle.RSS), benchkit.MiB(r.etcdEnd.RSS), per10k(r.etcdEnd.RSS-r.etcdIdle.RSS))
