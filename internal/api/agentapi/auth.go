@@ -47,8 +47,10 @@ func (a *API) splitInstanceARN(ref string) (cluster, id string, ok bool) {
 	return cluster, id, ok && cluster != "" && id != ""
 }
 
-// authenticate returns the instance whose token the request carries. An
-// instance that was deregistered answers CodeInactive, so its agent stops.
+// authenticate returns the instance whose token the request carries: its
+// ID, Cluster and Status, not the rest of its record, which a handler that
+// needs it reads in its own transaction. An instance that was
+// deregistered answers CodeInactive, so its agent stops.
 func (a *API) authenticate(r *http.Request) (*ecs.ContainerInstance, error) {
 	token, ok := bearer(r)
 	if !ok {
@@ -58,7 +60,7 @@ func (a *API) authenticate(r *http.Request) (*ecs.ContainerInstance, error) {
 	if !ok {
 		return nil, errUnauthorized
 	}
-	inst, err := a.store.GetInstance(r.Context(), cluster, id)
+	inst, err := a.store.GetInstanceIdentity(r.Context(), cluster, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnauthorized
 	}
@@ -72,5 +74,5 @@ func (a *API) authenticate(r *http.Request) (*ecs.ContainerInstance, error) {
 	if inst.Status == ecs.InstanceInactive {
 		return nil, &protoError{http.StatusGone, agentproto.CodeInactive, "Container instance " + inst.ID + " is inactive."}
 	}
-	return inst, nil
+	return &ecs.ContainerInstance{ID: inst.ID, Cluster: inst.Cluster, Status: inst.Status}, nil
 }
