@@ -7,11 +7,19 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
-// decodeCacheSize bounds the decoded-value cache. A hot task definition is
+// decodeCacheSize bounds the decoded-value cache by an estimate of the
+// heap its entries take (decoded.weight). A hot task definition is
 // described over and over by deploy tools and, later, by the scheduler;
 // decoding its JSON was a third of DescribeTaskDefinition's server CPU.
-// 4,096 entries of a few KiB each stay well under 50 MiB.
-const decodeCacheSize = 4096
+// 2 MiB holds hundreds of definitions of a few KiB. The cache was bounded
+// to 4,096 entries instead: instances of 1.3 KB, listed and read by every
+// agent request, kept it full at 8 MB of heap, and as many large
+// definitions (up to 64 KiB each) could have held hundreds of MB.
+const decodeCacheSize = 2 << 20
+
+// decodeEntryOverhead estimates what an entry costs besides its key and
+// value: its map slot and the decoded value's own header.
+const decodeEntryOverhead = 96
 
 // decoded is a key's value as decoded at one mod revision. A value of a
 // key at a given mod revision never changes, so a hit is always exact.
@@ -19,7 +27,14 @@ const decodeCacheSize = 4096
 type decoded struct {
 	modRev int64
 	value  any
+	size   int // estimated heap of the entry: see weight
 }
+
+// weight is the entry's estimated heap in the cache: its key, its value
+// decoded, which takes about twice its JSON, and decodeEntryOverhead.
+// Worked example: an agent session of 98 bytes under a 70-byte key weighs
+// 70 + 196 + 96 = 362; 5,000 of them, 1.8 MB.
+func (d decoded) weight() int { return d.size }
 
 // decodeKV returns the value of kv as a *T, from the cache when kv's mod
 // revision was decoded before.
@@ -34,6 +49,6 @@ func decodeKV[T any](c *boundedMap[decoded], kv *mvccpb.KeyValue) (*T, error) {
 	if err := json.Unmarshal(kv.Value, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
-	c.put(key, decoded{modRev: kv.ModRevision, value: v})
+	c.put(key, decoded{modRev: kv.ModRevision, value: v, size: len(kv.Key) + 2*len(kv.Value) + decodeEntryOverhead})
 	return v, nil
 }
