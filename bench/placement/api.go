@@ -31,6 +31,9 @@ const (
 	// registerTimeout bounds the wait for every simulated instance to be
 	// connected: 5,000 register in about 4 s (docs/agent.md).
 	registerTimeout = 3 * time.Minute
+	// runningPollInterval paces the count of RUNNING tasks after the
+	// measured phase: each count is 100 API calls at 5,000 instances.
+	runningPollInterval = 2 * time.Second
 	// pollInterval paces the unmeasured waits.
 	pollInterval = 500 * time.Millisecond
 	// settleTimeout bounds the wait, after the last RunTask, for the
@@ -81,6 +84,7 @@ type apiResult struct {
 	serverCPU, simCPU  time.Duration    // during the RunTask phase
 	machineCPU         time.Duration
 	settled            time.Duration // from the last RunTask to a quiet server
+	allRunning         time.Duration // from the last RunTask to every task RUNNING
 	etcdDBBytes        int64
 	goroutinesIdle     int // the server's
 	goroutinesEnd      int
@@ -461,11 +465,60 @@ func runTasks(ctx context.Context, c *ecs.Client, def string, n int32) (int, err
 	return len(out.Tasks), nil
 }
 
+// awaitRunning waits until the cluster's instances count n tasks RUNNING
+// (DescribeContainerInstances' runningTasksCount, summed), or deadline.
+func (w *world) awaitRunning(ctx context.Context, n int, deadline time.Time) error {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	for {
+		running, err := countRunning(ctx, w.ecs)
+		if err == nil && running >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d tasks RUNNING after %s (last error: %v)", running, n, settleTimeout, err)
+		case <-time.After(runningPollInterval):
+		}
+	}
+}
+
+// countRunning sums the runningTasksCount of the cluster's instances.
+func countRunning(ctx context.Context, c *ecs.Client) (int, error) {
+	n := 0
+	p := ecs.NewListContainerInstancesPaginator(c, &ecs.ListContainerInstancesInput{
+		Cluster: aws.String(cluster), MaxResults: aws.Int32(100),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, err
+		}
+		if len(page.ContainerInstanceArns) == 0 {
+			continue
+		}
+		out, err := c.DescribeContainerInstances(ctx, &ecs.DescribeContainerInstancesInput{
+			Cluster: aws.String(cluster), ContainerInstances: page.ContainerInstanceArns,
+		})
+		if err != nil {
+			return n, err
+		}
+		for _, ci := range out.ContainerInstances {
+			n += int(ci.RunningTasksCount)
+		}
+	}
+	return n, nil
+}
+
 // settle waits until the server has finished what the tasks set off,
 // then reads its memory and the size of etcd's database.
 func (w *world) settle(ctx context.Context, tmp string, res *apiResult) error {
 	t0 := time.Now()
 	deadline := t0.Add(settleTimeout)
+	if err := w.awaitRunning(ctx, res.placed, deadline); err != nil {
+		return err
+	}
+	res.allRunning = time.Since(t0)
 	prev, err := benchkit.ProcCPU(w.server.PID())
 	if err != nil {
 		return err
@@ -597,8 +650,9 @@ func (r *apiResult) report() string {
 	fmt.Printf("  %.0f tasks/s committed; RunTask p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", rate, ms(r.p50), ms(r.p99), ms(r.max))
 	fmt.Printf("  CPU while placing: server %.0f%%, simulators %.0f%%, machine %.0f%% (of one core)\n",
 		pct(r.serverCPU, r.elapsed), pct(r.simCPU, r.elapsed), pct(r.machineCPU, r.elapsed))
-	fmt.Printf("  server RSS %.0f MiB idle with the instances, %.0f MiB with the tasks (settled %.1fs after the last RunTask): %.1f MiB per 10,000 tasks\n",
-		benchkit.MiB(r.rssIdle.RSS), benchkit.MiB(r.rssEnd.RSS), r.settled.Seconds(), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
+	fmt.Printf("  every task RUNNING %.1fs after the last RunTask; the server quiet at %.1fs\n", r.allRunning.Seconds(), r.settled.Seconds())
+	fmt.Printf("  server RSS %.0f MiB idle with the instances, %.0f MiB with the tasks RUNNING: %.1f MiB per 10,000 tasks\n",
+		benchkit.MiB(r.rssIdle.RSS), benchkit.MiB(r.rssEnd.RSS), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
 	fmt.Printf("  server RSS split: anon %.0f → %.0f MiB, file %.0f → %.0f MiB; peak %.0f MiB; goroutines %d → %d\n",
 		benchkit.MiB(r.rssIdle.Anon), benchkit.MiB(r.rssEnd.Anon), benchkit.MiB(r.rssIdle.File), benchkit.MiB(r.rssEnd.File),
 		benchkit.MiB(r.rssEnd.HWM), r.goroutinesIdle, r.goroutinesEnd)
