@@ -65,6 +65,39 @@ type Runtime struct {
 
 	digestMu sync.Mutex
 	digests  map[string]string // image id → repo digest, for images that have one
+
+	// ooms holds the containers the engine reported an "oom" event for
+	// (see noteOOM), at most maxOOMs of them.
+	oomMu sync.Mutex
+	ooms  map[string]bool
+}
+
+// maxOOMs bounds Runtime.ooms. An entry matters only until the agent has
+// inspected the container after its exit, moments later; a thousand OOM
+// kills between an exit and its inspection do not happen.
+const maxOOMs = 1024
+
+// noteOOM records that the engine reported container id killed for memory.
+// Docker 20.10 records OOMKilled in the container's state only if its OOM
+// event is handled before its exit event; under load the order can flip,
+// and the state then says exited 137 without OOMKilled, for good. The
+// event itself still arrives.
+func (r *Runtime) noteOOM(id string) {
+	r.oomMu.Lock()
+	defer r.oomMu.Unlock()
+	if r.ooms == nil {
+		r.ooms = map[string]bool{}
+	}
+	if len(r.ooms) >= maxOOMs {
+		clear(r.ooms)
+	}
+	r.ooms[id] = true
+}
+
+func (r *Runtime) sawOOM(id string) bool {
+	r.oomMu.Lock()
+	defer r.oomMu.Unlock()
+	return r.ooms[id]
 }
 
 var _ agent.Runtime = (*Runtime)(nil)

@@ -42,6 +42,9 @@ func (r *Runtime) Events(ctx context.Context, instanceARN string) (<-chan agent.
 			case <-ctx.Done():
 				return
 			case m := <-res.Messages:
+				if m.Action == events.ActionOOM {
+					r.noteOOM(m.Actor.ID)
+				}
 				select {
 				case out <- containerEvent(m):
 				case <-ctx.Done():

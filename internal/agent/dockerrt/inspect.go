@@ -19,13 +19,36 @@ import (
 	"github.com/berth-org/berth/internal/wire"
 )
 
+// oomRecheckInterval and oomRechecks bound how long Inspect waits to learn
+// of an OOM kill the engine's state does not show. Docker 20.10 handles a
+// container's exit and its OOM event separately; when the exit is handled
+// first, the state says exited 137 without OOMKilled (see noteOOM). So a
+// container with a memory limit that died of SIGKILL is inspected again,
+// at most four times 50 ms apart, until the state or the "oom" event says
+// it was OOM-killed, before its exit is taken as it is.
+const (
+	oomRecheckInterval = 50 * time.Millisecond
+	oomRechecks        = 4
+)
+
 // Inspect reads a container's state.
 func (r *Runtime) Inspect(ctx context.Context, id string) (agent.ContainerInfo, error) {
 	c, err := r.inspect(ctx, id)
 	if err != nil {
 		return agent.ContainerInfo{}, err
 	}
+	for i := 0; i < oomRechecks && maybeOOMPending(c) && !r.sawOOM(c.ID); i++ {
+		select {
+		case <-time.After(oomRecheckInterval):
+		case <-ctx.Done():
+			return agent.ContainerInfo{}, ctx.Err()
+		}
+		if c, err = r.inspect(ctx, id); err != nil {
+			return agent.ContainerInfo{}, err
+		}
+	}
 	info := containerInfo(c)
+	info.OOMKilled = info.OOMKilled || (info.Exited && r.sawOOM(c.ID))
 	info.ImageDigest = r.imageDigest(ctx, c.Image)
 	return info, nil
 }
@@ -102,6 +125,15 @@ func (r *Runtime) imageDigest(ctx context.Context, imageID string) string {
 	r.digests[imageID] = digest
 	r.digestMu.Unlock()
 	return digest
+}
+
+// maybeOOMPending reports a container that may have been OOM-killed
+// without the engine having recorded it yet: exited on SIGKILL (128+9)
+// under a memory limit, OOMKilled not set.
+func maybeOOMPending(c container.InspectResponse) bool {
+	st := c.State
+	return st != nil && st.Status == container.StateExited && st.ExitCode == 137 && !st.OOMKilled &&
+		c.HostConfig != nil && c.HostConfig.Memory > 0
 }
 
 // containerInfo maps the engine's inspect result to agent.ContainerInfo

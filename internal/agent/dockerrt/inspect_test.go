@@ -178,3 +178,28 @@ func TestContainerEventKeepsBerthLabels(t *testing.T) {
 		t.Errorf("event (-want +got):\n%s", diff)
 	}
 }
+
+func TestMaybeOOMPending(t *testing.T) {
+	exited := func(code int, oom bool) func(c *container.InspectResponse) {
+		return func(c *container.InspectResponse) {
+			c.State.Status, c.State.Running, c.State.ExitCode, c.State.OOMKilled = container.StateExited, false, code, oom
+		}
+	}
+	limited := func(c *container.InspectResponse) { c.HostConfig.Memory = 16 << 20 }
+	cases := []struct {
+		name string
+		c    container.InspectResponse
+		want bool
+	}{
+		{"SIGKILL under a memory limit, not yet recorded as OOM", inspected(exited(137, false), limited), true},
+		{"recorded as OOM", inspected(exited(137, true), limited), false},
+		{"SIGKILL without a memory limit", inspected(exited(137, false)), false},
+		{"another exit code", inspected(exited(1, false), limited), false},
+		{"running", inspected(limited), false},
+	}
+	for _, c := range cases {
+		if got := maybeOOMPending(c.c); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
