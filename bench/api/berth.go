@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/berth-org/berth/bench/internal/benchkit"
@@ -20,9 +16,6 @@ const (
 	startTimeout = 30 * time.Second
 	// stopTimeout bounds a graceful stop before the process is killed.
 	stopTimeout = 10 * time.Second
-	// healthPollInterval is how often start-up polls GET /healthz of a
-	// process we do not control.
-	healthPollInterval = 20 * time.Millisecond
 
 	// benchAccessKey and benchSecretKey are the only key the server accepts.
 	benchAccessKey = "AKIDBENCHMARK"
@@ -32,10 +25,8 @@ const (
 
 // berthProcess is a running 'berth server'.
 type berthProcess struct {
-	url    string
-	cmd    *exec.Cmd
-	log    *benchkit.LockedBuffer
-	exited chan struct{}
+	*benchkit.Process
+	url string
 }
 
 // startBerth runs 'berth server' in strict mode on a free loopback port with
@@ -52,68 +43,21 @@ func startBerth(ctx context.Context, bin, dataDir string) (*berthProcess, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &berthProcess{url: "http://" + addr, log: &benchkit.LockedBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "server",
+	p, err := benchkit.StartProcess("berth server", nil, bin, "server",
 		"--auth", "strict", "--credentials", creds,
 		"--listen", addr, "--data-dir", dataDir)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start berth: %w", err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
-	if err := waitHealthy(ctx, p.url, p.exited, p.log); err != nil {
-		p.stop()
+	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	srv := &berthProcess{Process: p, url: "http://" + addr}
+	if err := p.WaitHealthy(ctx, srv.url); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return srv, nil
 }
 
-// waitHealthy polls url/healthz until it answers 200, the process exits,
-// startTimeout passes or ctx ends.
-func waitHealthy(ctx context.Context, url string, exited <-chan struct{}, log *benchkit.LockedBuffer) error {
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/healthz", nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("berth exited during start-up:\n%s", log.String())
-		case <-ctx.Done():
-			return fmt.Errorf("berth not healthy after %s: %w\n%s", startTimeout, ctx.Err(), log.String())
-		case <-time.After(healthPollInterval):
-		}
-	}
-}
-
-func (p *berthProcess) pid() int { return p.cmd.Process.Pid }
-
-// stop sends SIGTERM, and SIGKILL if the process has not exited after
-// stopTimeout. It reports whether the process had already died by itself.
-func (p *berthProcess) stop() (diedEarly bool) {
-	select {
-	case <-p.exited:
-		return true
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(stopTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-	return false
-}
+func (p *berthProcess) pid() int { return p.PID() }
 
 // errDiedEarly reports a server that exited while the benchmark ran.
 var errDiedEarly = errors.New("berth exited during the benchmark")

@@ -173,8 +173,8 @@ func runAll(ctx context.Context, o *options) (results []result, err error) {
 		return nil, err
 	}
 	defer func() {
-		if srv.stop() {
-			err = errors.Join(err, fmt.Errorf("%w:\n%s", errDiedEarly, srv.log.String()))
+		if srv.Stop() {
+			err = errors.Join(err, fmt.Errorf("%w:\n%s", errDiedEarly, srv.Log.String()))
 		}
 	}()
 	b, err := newBerthBench(ctx, srv, tmp)
@@ -217,10 +217,8 @@ func runAll(ctx context.Context, o *options) (results []result, err error) {
 		if err := runOne(sc); err != nil {
 			return nil, err
 		}
-		select {
-		case <-srv.exited:
-			return nil, fmt.Errorf("%w:\n%s", errDiedEarly, srv.log.String())
-		default:
+		if srv.Alive() != nil {
+			return nil, fmt.Errorf("%w:\n%s", errDiedEarly, srv.Log.String())
 		}
 	}
 	return results, nil
