@@ -190,22 +190,10 @@ func (p *planner) choose(cands []*node) *node {
 // memory: binpack, "the least available amount of the resource ... but
 // still enough to run the task" (every candidate fits).
 func (p *planner) keepLeastRemaining(set []*node, field string) []*node {
-	cpu := field == FieldCPU
-	least := int32(math.MaxInt32)
-	for _, n := range set {
-		if cpu {
-			least = min(least, n.cpu)
-		} else {
-			least = min(least, n.mem)
-		}
+	if field == FieldCPU {
+		return keepLeast(set, func(n *node) int32 { return n.cpu })
 	}
-	out := set[:0]
-	for _, n := range set {
-		if cpu && n.cpu == least || !cpu && n.mem == least {
-			out = append(out, n)
-		}
-	}
-	return out
+	return keepLeast(set, func(n *node) int32 { return n.mem })
 }
 
 // keepLeastSpread keeps the candidates whose value of the spread field has
@@ -220,14 +208,19 @@ func (p *planner) keepLeastSpread(set []*node, field string) []*node {
 		sp := p.s.spreadIndex(p.r.Group, field[len(attributePrefix):])
 		count = func(n *node) int32 { return sp.count(sp.col.ids[n.idx]) }
 	}
+	return keepLeast(set, count)
+}
+
+// keepLeast keeps, in place, the entries of set with the least key.
+func keepLeast[T any](set []T, key func(T) int32) []T {
 	least := int32(math.MaxInt32)
-	for _, n := range set {
-		least = min(least, count(n))
+	for _, x := range set {
+		least = min(least, key(x))
 	}
 	out := set[:0]
-	for _, n := range set {
-		if count(n) == least {
-			out = append(out, n)
+	for _, x := range set {
+		if key(x) == least {
+			out = append(out, x)
 		}
 	}
 	return out

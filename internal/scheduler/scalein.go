@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"math"
 	"math/rand/v2"
 )
 
@@ -75,19 +74,10 @@ func pickVictim(s *Snapshot, group string, pool []string, strategies []Strategy,
 	return set[intn(rnd, len(set))]
 }
 
-// keepMost keeps the entries with the greatest key.
+// keepMost keeps the entries with the greatest key. Keys are task counts
+// and remaining resources, never math.MinInt32, so negating is exact.
 func keepMost(set []int, key func(int) int32) []int {
-	most := int32(math.MinInt32)
-	for _, i := range set {
-		most = max(most, key(i))
-	}
-	out := set[:0]
-	for _, i := range set {
-		if key(i) == most {
-			out = append(out, i)
-		}
-	}
-	return out
+	return keepLeast(set, func(i int) int32 { return -key(i) })
 }
 
 // intn is a random index below k; without a source, the first (tests that

@@ -56,6 +56,7 @@ type Snapshot struct {
 	spreadByGroup map[string][]*spreadIdx
 	memo          map[string][]int8 // static memberOf expression → result per node
 	scratch       planScratch
+	registered    int // nodes ACTIVE or DRAINING (Registered)
 }
 
 // NewSnapshot returns an empty snapshot.
@@ -108,14 +109,22 @@ type assumption struct {
 
 // Registered is the number of instances ACTIVE or DRAINING: those that
 // make a cluster one with container instances.
-func (s *Snapshot) Registered() int {
-	k := 0
-	for _, n := range s.nodes {
-		if n.known && (n.Status == ecs.InstanceActive || n.Status == ecs.InstanceDraining) {
-			k++
-		}
+func (s *Snapshot) Registered() int { return s.registered }
+
+// isRegistered says whether n counts in Registered.
+func isRegistered(n *node) bool {
+	return n.known && (n.Status == ecs.InstanceActive || n.Status == ecs.InstanceDraining)
+}
+
+// setRecord changes n's record (or forgets it), keeping Registered's count.
+func (s *Snapshot) setRecord(n *node, change func()) {
+	if isRegistered(n) {
+		s.registered--
 	}
-	return k
+	change()
+	if isRegistered(n) {
+		s.registered++
+	}
 }
 
 // Instance returns the instance with id as last put, with its effective
@@ -176,7 +185,7 @@ func (s *Snapshot) Revision(id string) int64 {
 // dropped.
 func (s *Snapshot) PutInstance(inst Instance) {
 	n := s.nodeFor(inst.ID)
-	n.Instance, n.known = inst, true
+	s.setRecord(n, func() { n.Instance, n.known = inst, true })
 	n.assumed = slices.DeleteFunc(n.assumed, func(a *assumption) bool {
 		return a.committedAt != 0 && a.committedAt <= inst.Revision
 	})
@@ -195,8 +204,7 @@ func (s *Snapshot) PutInstance(inst Instance) {
 // Its tasks stay counted until they are removed.
 func (s *Snapshot) RemoveInstance(id string) {
 	if n := s.byID[id]; n != nil {
-		n.known = false
-		n.Status = ecs.InstanceInactive
+		s.setRecord(n, func() { n.known, n.Status = false, ecs.InstanceInactive })
 	}
 }
 
