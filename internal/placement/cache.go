@@ -149,36 +149,34 @@ func watchEnded(errc <-chan error) error {
 }
 
 func (c *Cache) applyInstance(e store.Event[ecs.ContainerInstance]) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	defer c.notify()
-	c.instRev = max(c.instRev, e.Revision)
-	if e.Type == store.EventProgress {
-		return
-	}
-	cluster, id := splitKey(e.Key)
-	s := c.snapshot(cluster)
-	if e.Type == store.EventDelete {
-		s.RemoveInstance(id)
-	} else {
-		s.PutInstance(fromRecord(e.Value, e.Revision))
-	}
+	apply(c, e, &c.instRev, func(s *scheduler.Snapshot, v *ecs.ContainerInstance) {
+		s.PutInstance(fromRecord(v, e.Revision))
+	}, (*scheduler.Snapshot).RemoveInstance)
 }
 
 func (c *Cache) applyTask(e store.Event[store.TaskPlacement]) {
+	apply(c, e, &c.taskRev, func(s *scheduler.Snapshot, v *store.TaskPlacement) {
+		s.PutTask(taskOf(v))
+	}, (*scheduler.Snapshot).RemoveTask)
+}
+
+// apply records that a watch delivered e (seen is how far that watch
+// has), and applies its change to the snapshot of the key's cluster.
+func apply[T any](c *Cache, e store.Event[T], seen *int64,
+	put func(*scheduler.Snapshot, *T), remove func(*scheduler.Snapshot, string)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer c.notify()
-	c.taskRev = max(c.taskRev, e.Revision)
+	*seen = max(*seen, e.Revision)
 	if e.Type == store.EventProgress {
 		return
 	}
 	cluster, id := splitKey(e.Key)
 	s := c.snapshot(cluster)
 	if e.Type == store.EventDelete {
-		s.RemoveTask(id)
+		remove(s, id)
 	} else {
-		s.PutTask(taskOf(e.Value))
+		put(s, e.Value)
 	}
 }
 
