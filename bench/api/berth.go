@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/berth-org/berth/bench/internal/benchkit"
@@ -17,11 +16,11 @@ const (
 	// stopTimeout bounds a graceful stop before the process is killed.
 	stopTimeout = 10 * time.Second
 
-	// benchAccessKey and benchSecretKey are the only key the server accepts.
-	benchAccessKey = "AKIDBENCHMARK"
-	benchSecretKey = "berth-bench-secret-key"
-	benchRegion    = "us-east-1"
+	benchRegion = "us-east-1"
 )
+
+// benchKey is the only key the server accepts.
+var benchKey = benchkit.Key{ID: "AKIDBENCHMARK", Secret: "berth-bench-secret-key"}
 
 // berthProcess is a running 'berth server'.
 type berthProcess struct {
@@ -35,8 +34,8 @@ func startBerth(ctx context.Context, bin, dataDir string) (*berthProcess, error)
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	creds := filepath.Join(dataDir, "credentials")
-	if err := os.WriteFile(creds, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600); err != nil {
+	creds, err := benchKey.WriteCredentials(dataDir)
+	if err != nil {
 		return nil, err
 	}
 	addr, err := benchkit.FreeLoopbackAddr()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
@@ -54,7 +55,7 @@ func newBerthBench(ctx context.Context, srv *berthProcess, tmp string) (*berthBe
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	r := b.refs[0]
-	if err := describe(cctx, newECSClientWith(srv.url, capture), r.ref, r.family, r.revision); err != nil {
+	if err := describe(cctx, benchkit.NewECSClient(srv.url, benchRegion, benchKey, capture), r.ref, r.family, r.revision); err != nil {
 		return nil, fmt.Errorf("capture a describe answer: %w", err)
 	}
 	b.describeBodyFile = filepath.Join(tmp, "describe-answer.json")

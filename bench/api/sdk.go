@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/berth-org/berth/bench/internal/benchkit"
 	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
@@ -37,17 +37,7 @@ const (
 // independent clients, as N processes each using the SDK would be, each
 // holding one keep-alive connection to the server.
 func newECSClient(endpoint string, dials *atomic.Int64) *ecs.Client {
-	return newECSClientWith(endpoint, newHTTPClient(dials))
-}
-
-func newECSClientWith(endpoint string, hc ecs.HTTPClient) *ecs.Client {
-	return ecs.New(ecs.Options{
-		Region:       benchRegion,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecretKey, ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   hc,
-	})
+	return benchkit.NewECSClient(endpoint, benchRegion, benchKey, newHTTPClient(dials))
 }
 
 // newHTTPClient is the SDK's default transport settings, with keep-alive

@@ -16,13 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/berth-org/berth/bench/internal/benchkit"
-	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
 const (
@@ -55,13 +52,15 @@ const (
 	// thousands of instances (docs/agent.md, "Running thousands").
 	heartbeatTimeout = "60s"
 
-	benchAccessKey = "AKIDBENCHPLACEMENT"
-	benchSecretKey = "berth-bench-placement-secret-key"
-	benchRegion    = "us-east-1"
-	cluster        = "default"
-	family         = "bench-placement"
-	memberOf       = "attribute:ecs.instance-type =~ m5.* and attribute:tier != batch"
+	benchRegion = "us-east-1"
+	cluster     = "default"
+	family      = "bench-placement"
+	memberOf    = "attribute:ecs.instance-type =~ m5.* and attribute:tier != batch"
 )
+
+// benchKey is the only key the server accepts; the simulators sign their
+// registrations with it.
+var benchKey = benchkit.Key{ID: "AKIDBENCHPLACEMENT", Secret: "berth-bench-placement-secret-key"}
 
 var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 
@@ -130,7 +129,7 @@ func (w *world) saveLogs(dir string) {
 // simulators (nine tenths of the instances tier=web, a tenth tier=batch,
 // which the memberOf constraint excludes), then places o.tasks tasks with
 // RunTask of o.count from o.clients concurrent SDK clients.
-func runAPI(ctx context.Context, o apiOptions) (_ *apiResult, err error) {
+func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 	tmp, err := os.MkdirTemp("", "bench-placement-")
 	if err != nil {
 		return nil, err
@@ -230,7 +229,7 @@ func (w *world) saveMemProfiles(ctx context.Context, prefix string, gc bool) err
 	for _, p := range []struct{ query, suffix string }{
 		{heap, ".heap"}, {"heap?debug=1", ".heap.txt"}, {"goroutine?debug=1", ".goroutine.txt"},
 	} {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/"+p.query, nil)
+		req, err := w.pprof(ctx, p.query)
 		if err != nil {
 			return err
 		}
@@ -241,10 +240,16 @@ func (w *world) saveMemProfiles(ctx context.Context, prefix string, gc bool) err
 	return nil
 }
 
+// pprof is a request for the server's /debug/pprof/<query> (it serves
+// them on --debug-listen).
+func (w *world) pprof(ctx context.Context, query string) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/"+query, nil)
+}
+
 // goroutines is the server's goroutine count, from the first line of
 // /debug/pprof/goroutine?debug=1 ("goroutine profile: total N").
 func (w *world) goroutines(ctx context.Context) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/goroutine?debug=1", nil)
+	req, err := w.pprof(ctx, "goroutine?debug=1")
 	if err != nil {
 		return 0, err
 	}
@@ -264,8 +269,8 @@ func (w *world) goroutines(ctx context.Context) (int, error) {
 }
 
 func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error {
-	creds := filepath.Join(tmp, "credentials")
-	if err := os.WriteFile(creds, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600); err != nil {
+	creds, err := benchKey.WriteCredentials(tmp)
+	if err != nil {
 		return err
 	}
 	addrs, err := freeAddrs(4)
@@ -288,7 +293,7 @@ func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error 
 	if err := w.server.WaitHealthy(ctx, w.url); err != nil {
 		return err
 	}
-	w.ecs = newECSClient(w.url)
+	w.ecs = benchkit.NewECSClient(w.url, benchRegion, benchKey, nil)
 	batch := o.instances / 10
 	for _, sim := range []struct {
 		tier, instanceType string
@@ -382,7 +387,7 @@ func (w *world) place(ctx context.Context, def string, o apiOptions, res *apiRes
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	for range o.clients {
-		c := newECSClient(w.url)
+		c := benchkit.NewECSClient(w.url, benchRegion, benchKey, nil)
 		wg.Go(func() {
 			for {
 				before := claimed.Add(int64(o.count)) - int64(o.count) // tasks other calls took
@@ -562,8 +567,7 @@ func (w *world) startProfile(ctx context.Context, path string) (func() error, er
 	if path == "" {
 		return func() error { return nil }, nil
 	}
-	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", w.debug, profileSeconds)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := w.pprof(ctx, fmt.Sprintf("profile?seconds=%d", profileSeconds))
 	if err != nil {
 		return nil, err
 	}
@@ -623,18 +627,6 @@ func registerTaskDefinition(ctx context.Context, c *ecs.Client) (string, error) 
 		return "", fmt.Errorf("RegisterTaskDefinition: %w", err)
 	}
 	return fmt.Sprintf("%s:%d", family, out.TaskDefinition.Revision), nil
-}
-
-// newECSClient is an SDK client of its own (its own connections), signing
-// with the benchmark key, without retries: one call is one request.
-func newECSClient(endpoint string) *ecs.Client {
-	return ecs.New(ecs.Options{
-		Region:       benchRegion,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecretKey, ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   &http.Client{Transport: sdkhttp.Transport{Base: awshttp.NewBuildableClient().GetTransport()}},
-	})
 }
 
 // report prints the end-to-end figures and returns their RESULT fields.

@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/berth-org/berth/bench/internal/benchkit"
-	"github.com/berth-org/berth/internal/sdkhttp"
 )
 
 const (
@@ -44,19 +40,6 @@ const (
 	statusRunning = "RUNNING"
 	statusStopped = "STOPPED"
 )
-
-// newECSClient is an SDK client signing with the benchmark key, without
-// retries (one call is one request), on the SDK's default transport
-// behind sdkhttp.Transport, as the end-to-end tests use it.
-func newECSClient(endpoint string) *ecs.Client {
-	return ecs.New(ecs.Options{
-		Region:       benchRegion,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecretKey, ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   &http.Client{Transport: sdkhttp.Transport{Base: awshttp.NewBuildableClient().GetTransport()}},
-	})
-}
 
 // benchTaskDefinition is one busybox container sleeping for an hour, as
 // small as the scheduler allows so that 50 fit the agent (cpu 16, 16 MiB).

@@ -211,7 +211,7 @@ func berthBinary(ctx context.Context, o *options, dir string) (string, error) {
 // start runs the server and the agent, waits until the agent is
 // connected, and registers the task definition.
 func (b *bench) start(ctx context.Context, bin, tmp string) error {
-	creds, err := writeCredentials(tmp)
+	creds, err := benchKey.WriteCredentials(tmp)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (b *bench) start(ctx context.Context, bin, tmp string) error {
 	if b.server, b.serverEndpoint, err = startServer(ctx, bin, filepath.Join(tmp, "server"), creds); err != nil {
 		return err
 	}
-	b.ecs = newECSClient(b.serverEndpoint)
+	b.ecs = benchkit.NewECSClient(b.serverEndpoint, benchRegion, benchKey, nil)
 	if b.agent, err = startAgent(bin, b.serverEndpoint, b.agentDataDir, creds, b.o.agentEnv); err != nil {
 		return err
 	}

@@ -3,26 +3,18 @@ package main
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
-	// benchAccessKey and benchSecretKey are the only key the server accepts;
-	// the agent signs its first registration with them.
-	benchAccessKey = "AKIDBENCHTASKS"
-	benchSecretKey = "berth-bench-tasks-secret-key"
-	benchRegion    = "us-east-1"
+	benchRegion = "us-east-1"
 )
 
-// writeCredentials writes the server's credentials file ("ACCESS_KEY_ID
-// SECRET" per line), which the agent also reads for its first registration.
-func writeCredentials(dir string) (string, error) {
-	path := filepath.Join(dir, "credentials")
-	return path, os.WriteFile(path, []byte(benchAccessKey+" "+benchSecretKey+"\n"), 0o600)
-}
+// benchKey is the only key the server accepts; the agent signs its first
+// registration with it.
+var benchKey = benchkit.Key{ID: "AKIDBENCHTASKS", Secret: "berth-bench-tasks-secret-key"}
 
 // startServer runs 'berth server' in strict mode on a free loopback port
 // with its data under dataDir and waits until GET /healthz answers 200.
