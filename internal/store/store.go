@@ -140,43 +140,6 @@ type Tx struct {
 	journal []undo
 }
 
-// undo reverses one change to a Tx: a first read of key (read), or a
-// write to key, which replaced prev (had) or was its first (!had).
-type undo struct {
-	key  string
-	read bool
-	had  bool
-	prev write
-}
-
-// savepoint is a point a Tx can be rolled back to.
-type savepoint struct{ journal, hooks int }
-
-func (tx *Tx) savepoint() savepoint {
-	if tx.journal == nil {
-		tx.journal = []undo{}
-	}
-	return savepoint{journal: len(tx.journal), hooks: len(tx.hooks)}
-}
-
-// rollback undoes every read and write since sp, newest first. A key
-// first written since sp is the last of order when its undo comes up.
-func (tx *Tx) rollback(sp savepoint) {
-	for i := len(tx.journal) - 1; i >= sp.journal; i-- {
-		u := tx.journal[i]
-		switch {
-		case u.read:
-			delete(tx.reads, u.key)
-		case u.had:
-			tx.pending[u.key] = u.prev
-		default:
-			delete(tx.pending, u.key)
-			tx.order = tx.order[:len(tx.order)-1]
-		}
-	}
-	tx.journal, tx.hooks = tx.journal[:sp.journal], tx.hooks[:sp.hooks]
-}
-
 // OnCommit calls fn with the commit's revision once the transaction has
 // committed, before Update returns, and before UpdateGrouped commits
 // anything else. It is not called for an attempt that does not commit.

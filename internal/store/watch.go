@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-
 	"encoding/json"
 	"fmt"
 
-	"google.golang.org/grpc/metadata"
-
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/berth-org/berth/internal/ecs"
 )
