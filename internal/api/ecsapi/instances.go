@@ -6,11 +6,10 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/launch"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -69,10 +68,6 @@ func (a *API) clusterResourceID(cluster, ref, typ string) (id string, ok bool) {
 	c, id, found := strings.Cut(parsed.Path(), "/")
 	return id, found && c == cluster && validID(id)
 }
-
-// newID is a new task, container or container-instance id in ECS's
-// current form: 32 lowercase hex digits (a random UUID without dashes).
-func newID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
 
 // validID accepts ECS's forms of task and container-instance ids: 32 hex
 // digits, or a UUID.
@@ -168,7 +163,7 @@ func (a *API) newInstance(cluster string, in *wire.RegisterContainerInstanceRequ
 		}
 		attrs = ecs.SetAttribute(attrs, at)
 	}
-	id := newID()
+	id := launch.NewID()
 	if ref := str(in.ContainerInstanceArn); ref != "" {
 		var ok bool
 		if id, ok = a.instanceID(cluster, ref); !ok || !arn.IsARN(ref) {

@@ -5,28 +5,11 @@ import (
 	"errors"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/launch"
 	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
-
-// launch is a validated RunTask or StartTask: what every task it starts is
-// made of.
-type launch struct {
-	cluster    string
-	def        *ecs.TaskDefinition
-	overrides  *wire.TaskOverride
-	containers []wire.ContainerDefinition // the definition's, overrides applied
-	needs      ecs.Requirements           // what each task holds on its instance
-	group      string
-	// constraints are the request's and the task definition's;
-	// strategies the request's, or RunTask's default.
-	constraints scheduler.Constraints
-	strategies  []scheduler.Strategy
-	startedBy   string
-	tags        []ecs.Tag
-	enableExec  bool
-}
 
 // managedClusterTag is the tag enableECSManagedTags adds to a task: ECS tags
 // tasks with "aws:ecs:clusterName" (developer guide, "Amazon ECS managed
@@ -39,7 +22,7 @@ var errPropagateServiceTags = ecs.InvalidParameter("propagateTags SERVICE applie
 // passes its request as the RunTask request with the same members), resolves
 // the cluster and the task definition, and works out each task's containers
 // and requirements. It writes nothing.
-func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*launch, error) {
+func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*launch.Spec, error) {
 	if err := required("taskDefinition", in.TaskDefinition); err != nil {
 		return nil, err
 	}
@@ -107,18 +90,18 @@ func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*laun
 		group = "family:" + td.Family()
 	}
 	containers := ecs.ApplyOverrides(def, in.Overrides)
-	return &launch{
-		cluster:     cluster,
-		def:         td,
-		overrides:   in.Overrides,
-		containers:  containers,
-		needs:       ecs.TaskRequirements(def, containers, in.Overrides),
-		group:       group,
-		constraints: constraints,
-		strategies:  strategies,
-		startedBy:   str(in.StartedBy),
-		tags:        tags,
-		enableExec:  in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
+	return &launch.Spec{
+		Cluster:     cluster,
+		Def:         td,
+		Overrides:   in.Overrides,
+		Containers:  containers,
+		Needs:       ecs.TaskRequirements(def, containers, in.Overrides),
+		Group:       group,
+		Constraints: constraints,
+		Strategies:  strategies,
+		StartedBy:   str(in.StartedBy),
+		Tags:        tags,
+		EnableExec:  in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
 	}, nil
 }
 
@@ -136,66 +119,4 @@ func activeClusterTx(tx *store.Tx, name string) error {
 		return ecs.ErrClusterNotFound
 	}
 	return nil
-}
-
-// newTask builds task id of l placed on inst, as first stored: desired
-// RUNNING, last known PENDING with every container PENDING, holding l.needs.
-func (a *API) newTask(l *launch, inst *ecs.ContainerInstance, id string) *ecs.Task {
-	containers := make([]ecs.Container, len(l.containers))
-	for i, c := range l.containers {
-		containers[i] = ecs.Container{
-			Name:              str(c.Name),
-			ARN:               a.arns.Container(l.cluster, id, newID()),
-			Image:             str(c.Image),
-			LastStatus:        ecs.ContainerPending,
-			CPU:               intString(c.Cpu),
-			Memory:            intString(c.Memory),
-			MemoryReservation: intString(c.MemoryReservation),
-			Essential:         c.Essential == nil || *c.Essential,
-		}
-	}
-	cpu, memory := str(l.def.Def.Cpu), str(l.def.Def.Memory)
-	if ov := l.overrides; ov != nil {
-		cpu, memory = firstSet(ov.Cpu, cpu), firstSet(ov.Memory, memory)
-	}
-	return &ecs.Task{
-		ID:                   id,
-		ARN:                  a.arns.Task(l.cluster, id),
-		Cluster:              l.cluster,
-		ClusterARN:           a.arns.Cluster(l.cluster),
-		TaskDefinitionARN:    str(l.def.Def.TaskDefinitionArn),
-		Family:               l.def.Family(),
-		ContainerInstanceID:  inst.ID,
-		ContainerInstanceARN: inst.ARN,
-		AvailabilityZone:     attributeValue(inst.Attributes, "ecs.availability-zone"),
-		Group:                l.group,
-		StartedBy:            l.startedBy,
-		CPU:                  cpu,
-		Memory:               memory,
-		Overrides:            l.overrides,
-		EnableExecuteCommand: l.enableExec,
-		Tags:                 l.tags,
-		CreatedAt:            a.timestamp(),
-		Version:              1,
-		Held:                 l.needs,
-		DesiredStatus:        ecs.TaskRunning,
-		Known:                ecs.Known{LastStatus: ecs.TaskPending, Containers: containers},
-	}
-}
-
-// firstSet is *override when set, else fallback.
-func firstSet(override *string, fallback string) string {
-	if override != nil && *override != "" {
-		return *override
-	}
-	return fallback
-}
-
-func attributeValue(attrs []wire.Attribute, name string) string {
-	for _, at := range attrs {
-		if str(at.Name) == name {
-			return str(at.Value)
-		}
-	}
-	return ""
 }

@@ -61,21 +61,6 @@ func unplaced(f *scheduler.Failure, n int) []wire.Failure {
 	return out
 }
 
-// placementRequest is the scheduler's request for count tasks of l. The
-// task definition's requiresAttributes (derived at registration from the
-// fields it uses) feed the ATTRIBUTE filter: an instance whose agent does
-// not advertise a capability the task needs is refused, as on ECS.
-func placementRequest(l *launch, count int) scheduler.Request {
-	return scheduler.Request{
-		Count:              count,
-		Needs:              l.needs,
-		Group:              l.group,
-		Constraints:        l.constraints,
-		RequiredAttributes: l.def.Def.RequiresAttributes,
-		Strategies:         l.strategies,
-	}
-}
-
 // missingAttributes lists the required attributes (a name, or a name and
 // a value) that inst lacks: the scheduler's ATTRIBUTE filter, applied to
 // the record StartTask's transaction read.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/launch"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
 )
@@ -43,11 +44,11 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 	}
 	token, digest := str(in.ClientToken), ""
 	if token != "" {
-		if digest, err = runTaskDigest(*in, l.cluster); err != nil {
+		if digest, err = runTaskDigest(*in, l.Cluster); err != nil {
 			return nil, err
 		}
 	}
-	plan, err := a.placer.Plan(ctx, l.cluster, placementRequest(l, count), newID)
+	plan, err := a.placer.Plan(ctx, l.Cluster, l.Request(count), launch.NewID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +61,11 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 	// store.UpdateGrouped).
 	_, err = a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
 		placed, prior = nil, nil
-		if err := activeClusterTx(tx, l.cluster); err != nil {
+		if err := activeClusterTx(tx, l.Cluster); err != nil {
 			return err
 		}
 		if token != "" {
-			tok, err := tx.GetTaskToken(l.cluster, token)
+			tok, err := tx.GetTaskToken(l.Cluster, token)
 			if err == nil {
 				prior = tok
 				return nil
@@ -80,13 +81,13 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 		if err != nil {
 			return err
 		}
-		if placed, err = a.createTasks(tx, l, plan.TaskIDs, hostsOf(plan.Hosts, hosts)); err != nil {
+		if placed, err = launch.Create(tx, a.arns, l, plan.TaskIDs, hostsOf(plan.Hosts, hosts), a.timestamp()); err != nil {
 			return err
 		}
 		if token == "" || len(placed) == 0 {
 			return nil
 		}
-		return recordToken(tx, l.cluster, token, digest, placed, unplaced(plan.Failure, count-len(placed)), a.timestamp())
+		return recordToken(tx, l.Cluster, token, digest, placed, unplaced(plan.Failure, count-len(placed)), a.timestamp())
 	})
 	if err != nil || prior != nil {
 		a.placer.Forget(plan)
@@ -95,9 +96,9 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 		return nil, err
 	}
 	if prior != nil {
-		return a.replayRunTask(ctx, l.cluster, prior, digest)
+		return a.replayRunTask(ctx, l.Cluster, prior, digest)
 	}
-	a.log.Info("ran tasks", "cluster", l.cluster, "family", l.def.Family(), "placed", len(placed), "unplaced", count-len(placed))
+	a.log.Info("ran tasks", "cluster", l.Cluster, "family", l.Def.Family(), "placed", len(placed), "unplaced", count-len(placed))
 	return &wire.RunTaskResponse{Tasks: tasksToWire(placed, true), Failures: unplaced(plan.Failure, count-len(placed))}, nil
 }
 
@@ -131,27 +132,6 @@ func validateRunTask(in *wire.RunTaskRequest) (int, error) {
 		return 0, ecs.Unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")
 	}
 	return count, ecs.ValidateClientToken(str(in.ClientToken))
-}
-
-// createTasks creates task ids[i] of l on hosts[i], and writes each host
-// once with what its tasks hold.
-func (a *API) createTasks(tx *store.Tx, l *launch, ids []string, hosts []*ecs.ContainerInstance) ([]*ecs.Task, error) {
-	tasks := make([]*ecs.Task, 0, len(hosts))
-	written := map[*ecs.ContainerInstance]bool{}
-	for i, h := range hosts {
-		t := a.newTask(l, h, ids[i])
-		if err := tx.CreateTask(t); err != nil {
-			return nil, err
-		}
-		tasks = append(tasks, t)
-		if !written[h] {
-			written[h] = true
-			if err := tx.PutInstance(h); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return tasks, nil
 }
 
 // runTaskDigest identifies a RunTask request for its clientToken: a hash

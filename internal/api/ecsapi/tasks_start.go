@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/launch"
 	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/store"
 	"github.com/berth-org/berth/internal/wire"
@@ -35,7 +36,7 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 	if err != nil {
 		return nil, err
 	}
-	if len(l.constraints.MemberOf) > 0 {
+	if len(l.Constraints.MemberOf) > 0 {
 		if err := a.placer.Sync(ctx); err != nil {
 			return nil, err
 		}
@@ -46,13 +47,13 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 	)
 	_, err = a.store.Update(ctx, func(tx *store.Tx) error {
 		placed, refused = nil, nil
-		if err := activeClusterTx(tx, l.cluster); err != nil {
+		if err := activeClusterTx(tx, l.Cluster); err != nil {
 			return err
 		}
 		var hosts []*ecs.ContainerInstance
 		read := map[string]*ecs.ContainerInstance{} // one value per instance, however often named
 		for _, ref := range in.ContainerInstances {
-			id, ok := a.instanceID(l.cluster, ref)
+			id, ok := a.instanceID(l.Cluster, ref)
 			if !ok {
 				refused.add(missing(ref))
 				continue
@@ -60,9 +61,9 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 			inst := read[id]
 			if inst == nil {
 				var err error
-				inst, err = tx.GetInstance(l.cluster, id)
+				inst, err = tx.GetInstance(l.Cluster, id)
 				if errors.Is(err, store.ErrNotFound) {
-					refused.add(missing(a.arns.ContainerInstance(l.cluster, id)))
+					refused.add(missing(a.arns.ContainerInstance(l.Cluster, id)))
 					continue
 				}
 				if err != nil {
@@ -76,21 +77,21 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 				refused.add(f)
 				continue
 			}
-			inst.Hold(l.needs)
+			inst.Hold(l.Needs)
 			hosts = append(hosts, inst)
 		}
 		var err error
 		ids := make([]string, len(hosts))
 		for i := range ids {
-			ids[i] = newID()
+			ids[i] = launch.NewID()
 		}
-		placed, err = a.createTasks(tx, l, ids, hosts)
+		placed, err = launch.Create(tx, a.arns, l, ids, hosts, a.timestamp())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.log.Info("started tasks", "cluster", l.cluster, "family", l.def.Family(), "placed", len(placed), "unplaced", len(in.ContainerInstances)-len(placed))
+	a.log.Info("started tasks", "cluster", l.Cluster, "family", l.Def.Family(), "placed", len(placed), "unplaced", len(in.ContainerInstances)-len(placed))
 	if refused == nil {
 		refused = failures{}
 	}
@@ -101,14 +102,14 @@ func (a *API) StartTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.S
 // take a task of l, checked in the scheduler's pipeline order: INACTIVE,
 // AGENT, ATTRIBUTE, the memberOf constraints, then capacity. refused is
 // false when it can.
-func (a *API) refusal(l *launch, id string, inst *ecs.ContainerInstance) (f wire.Failure, refused bool, err error) {
+func (a *API) refusal(l *launch.Spec, id string, inst *ecs.ContainerInstance) (f wire.Failure, refused bool, err error) {
 	if f, ok := unavailable(inst); ok {
 		return f, true, nil
 	}
 	if !inst.AgentConnected {
 		return wire.Failure{Arn: ptr(inst.ARN), Reason: ptr(ecs.ReasonAgent)}, true, nil
 	}
-	if f, ok := lacking(inst, l.def.Def.RequiresAttributes); ok {
+	if f, ok := lacking(inst, l.Def.Def.RequiresAttributes); ok {
 		return f, true, nil
 	}
 	why, err := a.eligible(l, id)
@@ -116,7 +117,7 @@ func (a *API) refusal(l *launch, id string, inst *ecs.ContainerInstance) (f wire
 		return wire.Failure{}, false, err
 	}
 	if why == "" {
-		_, why = inst.Fits(l.needs)
+		_, why = inst.Fits(l.Needs)
 	}
 	if why == "" {
 		return wire.Failure{}, false, nil
@@ -140,13 +141,13 @@ func lacking(inst *ecs.ContainerInstance, required []wire.Attribute) (f wire.Fai
 // takes no others) on instance id: "" when it meets them, else the
 // reason. Capacity and attributes are checked on the record the
 // transaction reads. The caller has synced the placer.
-func (a *API) eligible(l *launch, id string) (string, error) {
-	if len(l.constraints.MemberOf) == 0 {
+func (a *API) eligible(l *launch.Spec, id string) (string, error) {
+	if len(l.Constraints.MemberOf) == 0 {
 		return "", nil
 	}
-	r := placementRequest(l, 1)
+	r := l.Request(1)
 	r.Needs, r.RequiredAttributes = ecs.Requirements{}, nil
-	why, err := a.placer.Check(l.cluster, id, &r)
+	why, err := a.placer.Check(l.Cluster, id, &r)
 	if why == scheduler.ReasonAgent {
 		why = "" // the transaction's read of the record decides that
 	}
