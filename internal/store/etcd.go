@@ -31,14 +31,16 @@ const (
 	// embeddedSnapshotCount is how many applied entries trigger an etcd
 	// snapshot, and embeddedCatchUpEntries how many raft entries the
 	// snapshot keeps in memory for a slow follower. etcd holds every entry
-	// since the last snapshot in memory: with its defaults (10,000 and
-	// 5,000), 15,000 RunTask commits of 25 KB each keep 375 MB alive. A
-	// single-node etcd has no follower to catch up, and etcd's snapshot no
-	// longer copies the key space (only the raft state), so taking one
-	// every 1,000 entries is cheap and bounds the log to about 1,100
-	// entries; it also makes a restart after a crash replay less WAL.
-	embeddedSnapshotCount  = 1000
-	embeddedCatchUpEntries = 100
+	// since the last snapshot in memory, and a grouped commit (see
+	// Store.UpdateGrouped) makes entries of up to 1 MiB: with etcd's
+	// defaults (10,000 and 5,000) that could pin gigabytes, and even 1,000
+	// and 100 pinned 77 MB during a 100,000-task burst. A single-node etcd
+	// has no follower to catch up, and etcd's snapshot no longer copies the
+	// key space (only the raft state), so taking one every 100 entries is
+	// cheap (about one a second at full load) and bounds the log to about
+	// 110 entries; it also makes a restart after a crash replay less WAL.
+	embeddedSnapshotCount  = 100
+	embeddedCatchUpEntries = 10
 	// EmbeddedMaxTxnOps is the embedded etcd's limit of operations (and,
 	// separately, of compares) in one transaction. etcd's default, 128,
 	// allows grouping about five RunTask commits of 10 tasks into one
