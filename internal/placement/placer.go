@@ -226,3 +226,15 @@ func (p *Placer) Matches(cluster, id string, e *query.Expr) (bool, error) {
 	err := p.cache.With(cluster, func(s *scheduler.Snapshot) { ok = s.Match(id, e) })
 	return ok, err
 }
+
+// SelectStop chooses k of taskIDs (tasks of group in cluster) to stop when
+// a service scales in: the service's strategies run in reverse on the
+// snapshot (scheduler.SelectStop). Tasks the snapshot does not know yet
+// are not chosen; the caller syncs first when that matters.
+func (p *Placer) SelectStop(cluster, group string, taskIDs []string, k int, strategies []scheduler.Strategy) ([]string, error) {
+	var chosen []string
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) {
+		chosen = scheduler.SelectStop(s, group, taskIDs, k, strategies, p.rnd)
+	})
+	return chosen, err
+}

@@ -95,6 +95,9 @@ func seeded(seed uint64) func(*Request) {
 	return func(r *Request) { r.Rand = rand.New(rand.NewPCG(seed, seed)) }
 }
 func distinct(r *Request) { r.Constraints.DistinctInstance = true }
+func onInstances(ids ...string) func(*Request) {
+	return func(r *Request) { r.Instances = ids }
+}
 func requires(name string) func(*Request) {
 	return func(r *Request) { r.RequiredAttributes = append(r.RequiredAttributes, wire.Attribute{Name: &name}) }
 }

@@ -151,7 +151,7 @@ func (s *Snapshot) explain(r *Request) *Failure {
 	f := &Failure{}
 	closest := -1
 	for _, n := range s.nodes {
-		if !n.known {
+		if !n.known || len(r.Instances) > 0 && !slices.Contains(r.Instances, n.ID) {
 			continue
 		}
 		f.Instances++

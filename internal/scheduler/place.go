@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"math"
+	"slices"
 )
 
 // Result is a placement decision.
@@ -124,6 +125,14 @@ type held struct {
 // candidates appends the instances that can take a task of the request
 // to out.
 func (p *planner) candidates(out []*node) []*node {
+	if len(p.r.Instances) > 0 {
+		for _, id := range p.r.Instances {
+			if n := p.s.byID[id]; n != nil && p.s.feasible(n, p.r) < 0 && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
 	for _, n := range p.s.nodes {
 		if p.s.feasible(n, p.r) < 0 {
 			out = append(out, n)
@@ -160,6 +169,9 @@ func (p *planner) rollback() {
 // choose applies the strategies in order, each keeping the candidates it
 // likes best, and breaks a remaining tie at random.
 func (p *planner) choose(cands []*node) *node {
+	if len(p.r.Instances) > 0 {
+		return cands[0] // the caller's order
+	}
 	strategies := p.r.Strategies
 	from := cands
 	if p.buckets != nil {

@@ -137,6 +137,19 @@ func TestPlaceFilters(t *testing.T) {
 		wantCounts map[string]int
 	}{
 		{
+			name:      "named instances are the only candidates, in the order named",
+			insts:     []Instance{inst("a"), inst("b"), inst("c")},
+			req:       func(*testing.T) *Request { return req(2, onInstances("c", "a")) },
+			wantHosts: []string{"c", "c"},
+		},
+		{
+			name:       "a named instance that cannot take the task is explained alone",
+			insts:      []Instance{inst("a", cpu(100)), inst("b")},
+			req:        func(*testing.T) *Request { return req(1, onInstances("a")) },
+			wantReason: ReasonCPU,
+			wantCounts: map[string]int{ReasonCPU: 1},
+		},
+		{
 			name:       "a disconnected agent takes no task",
 			insts:      []Instance{inst("a", disconnected)},
 			req:        func(*testing.T) *Request { return req(1) },

@@ -69,7 +69,8 @@ type Request struct {
 	RequiredAttributes []wire.Attribute
 	Strategies         []Strategy
 	// Instances, when set, are the only candidates, tried in this order
-	// (StartTask). Strategies are not used then.
+	// (a DAEMON service's task for one instance). Strategies are not used
+	// then.
 	Instances []string
 	Rand      *rand.Rand
 }
