@@ -14,7 +14,7 @@ import (
 // managedClusterTag is the tag enableECSManagedTags adds to a task: ECS tags
 // tasks with "aws:ecs:clusterName" (developer guide, "Amazon ECS managed
 // tags").
-const managedClusterTag = "aws:ecs:clusterName"
+const managedClusterTag = launch.ManagedClusterTag
 
 var errPropagateServiceTags = ecs.InvalidParameter("propagateTags SERVICE applies to tasks a service starts; a task started by this action can propagate TASK_DEFINITION tags, or NONE.")
 
