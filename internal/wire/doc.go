@@ -55,6 +55,12 @@
 //	go generate ./internal/wire/
 //
 // Do not edit the generated files; change gen/main.go or time.go instead.
+//
+// Members and shapes AWS added after the installed botocore release go in
+// ecs_model_overlay.json, in the model's own format, which gen merges into
+// the model (today: DeploymentCircuitBreaker's resetOnHealthyTask and
+// thresholdConfiguration). gen refuses an overlay entry the model already
+// has, so an upgrade of botocore says which entries to delete.
 package wire
 
-//go:generate sh -c "go run ./gen -model $(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/ecs/2014-11-13/service-2.json.gz -out ecs_types.go -ops ops.go"
+//go:generate sh -c "go run ./gen -model $(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/ecs/2014-11-13/service-2.json.gz -overlay ecs_model_overlay.json -out ecs_types.go -ops ops.go"

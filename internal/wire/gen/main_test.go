@@ -103,7 +103,7 @@ func TestGenerateTestModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "types.go")
-	if err := run(model, out, "", "wire", ""); err != nil {
+	if err := run(model, "", out, "", "wire", ""); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -148,11 +148,59 @@ func TestGenerateTestModel(t *testing.T) {
 
 	// Deterministic.
 	out2 := filepath.Join(dir, "types2.go")
-	if err := run(model, out2, "", "wire", ""); err != nil {
+	if err := run(model, "", out2, "", "wire", ""); err != nil {
 		t.Fatal(err)
 	}
 	b2, _ := os.ReadFile(out2)
 	if string(b2) != src {
 		t.Error("two runs gave different output")
+	}
+}
+
+func TestOverlayAddsMembersAndShapesTheModelLacks(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "service-2.json")
+	if err := os.WriteFile(model, []byte(testModel), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	overlay := write("overlay.json", `{"shapes": {
+	  "DoResponse": {"type": "structure", "required": ["limit"], "members": {"limit": {"shape": "Limit"}}},
+	  "Limit": {"type": "structure", "members": {"count": {"shape": "Long"}}}
+	}}`)
+	out := filepath.Join(dir, "types.go")
+	if err := run(model, overlay, out, "", "wire", ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(b)), " ")
+	for _, want := range []string{
+		"(apiVersion 2020-01-01) and overlay.json; DO NOT EDIT.",
+		"// Required. Limit *Limit `json:\"limit,omitzero\"`",
+		"type Limit struct { Count *int64 `json:\"count,omitzero\"` }",
+		`"DoResponse": {"limit"},`,
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+
+	for name, content := range map[string]string{
+		"a member the model has": `{"shapes": {"DoRequest": {"type": "structure", "members": {"size": {"shape": "Long"}}}}}`,
+		"a shape the model has":  `{"shapes": {"Kind": {"type": "string", "enum": ["A"]}}}`,
+	} {
+		err := run(model, write("dup.json", content), out, "", "wire", "")
+		if err == nil || !strings.Contains(err.Error(), "remove it from the overlay") {
+			t.Errorf("overlay with %s: err = %v, want a refusal", name, err)
+		}
 	}
 }

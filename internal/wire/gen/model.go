@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -19,6 +20,8 @@ type model struct {
 	} `json:"metadata"`
 	Operations map[string]*operation `json:"operations"`
 	Shapes     map[string]*shape     `json:"shapes"`
+	// overlay is the base name of the overlay file applied, if any.
+	overlay string
 }
 
 type operation struct {
@@ -88,3 +91,47 @@ func loadModel(path string) (*model, error) {
 
 // ---------------------------------------------------------------------------
 // Generator
+
+// overlayFile is the format of -overlay: shapes in the model's own format.
+type overlayFile struct {
+	Shapes map[string]*shape `json:"shapes"`
+}
+
+// applyOverlay adds the shapes of the overlay file at path to m. A shape
+// the model lacks is added whole. A structure the model has gains the
+// overlay's members (and their required flags). Anything the model already
+// defines is an error: the overlay is for what botocore lacks, and an entry
+// botocore has caught up with must be deleted, not silently shadowed.
+func applyOverlay(m *model, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var o overlayFile
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, name := range sortedKeys(o.Shapes) {
+		add := o.Shapes[name]
+		have, ok := m.Shapes[name]
+		if !ok {
+			m.Shapes[name] = add
+			continue
+		}
+		if have.Type != "structure" || add.Type != "structure" {
+			return fmt.Errorf("%s: shape %s is already in the model; remove it from the overlay", path, name)
+		}
+		if have.Members == nil {
+			have.Members = map[string]*ref{}
+		}
+		for _, mn := range sortedKeys(add.Members) {
+			if _, dup := have.Members[mn]; dup {
+				return fmt.Errorf("%s: %s.%s is already in the model; remove it from the overlay", path, name, mn)
+			}
+			have.Members[mn] = add.Members[mn]
+		}
+		have.Required = append(have.Required, add.Required...)
+	}
+	m.overlay = filepath.Base(path)
+	return nil
+}
