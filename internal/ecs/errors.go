@@ -14,6 +14,7 @@ const (
 	CodeInvalidParameter          Code = "InvalidParameterException"
 	CodeClusterNotFound           Code = "ClusterNotFoundException"
 	CodeServiceNotFound           Code = "ServiceNotFoundException"
+	CodeServiceNotActive          Code = "ServiceNotActiveException"
 	CodeResourceNotFound          Code = "ResourceNotFoundException"
 	CodeLimitExceeded             Code = "LimitExceededException"
 	CodeUnsupportedFeature        Code = "UnsupportedFeatureException"
@@ -62,6 +63,9 @@ func InvalidParameter(format string, args ...any) *Error {
 var (
 	ErrClusterNotFound = &Error{Code: CodeClusterNotFound, Message: "Cluster not found."}
 	ErrServiceNotFound = &Error{Code: CodeServiceNotFound, Message: "Service not found."}
+	// ErrServiceNotActive answers a change to a DRAINING or INACTIVE
+	// service (as seen from UpdateService on a deleted service).
+	ErrServiceNotActive = &Error{Code: CodeServiceNotActive, Message: "Service was not ACTIVE."}
 )
 
 // Unsupported is an UnsupportedFeatureException: a valid ECS request for

@@ -1,6 +1,8 @@
 package ecs
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/berth-org/berth/internal/wire"
@@ -81,11 +83,22 @@ const (
 // Service is a service as stored.
 //
 // Writers: the API writes the specification (everything but Deployments'
-// counts and rollout fields, and Events) and appends a new PRIMARY
-// deployment when an UpdateService starts one; the service controller
-// writes the deployments' counts, statuses and rollout fields, appends a
-// rollback deployment when a circuit breaker trips, and writes Events and
-// the DRAINING → INACTIVE step.
+// counts and rollout fields, and Events): CreateService creates the first
+// PRIMARY deployment, an UpdateService that starts a deployment adds a new
+// PRIMARY and demotes the previous one to ACTIVE (StartDeployment), a new
+// desiredCount is also the PRIMARY's (SetDesiredCount), and DeleteService
+// sets DRAINING with desiredCount 0. The service controller writes the
+// deployments' counts, statuses and rollout fields, adds a rollback
+// deployment when a circuit breaker trips, and writes Events and the
+// DRAINING → INACTIVE step. Every write is a compare-and-swap of the whole
+// record (store.Tx), so the two never lose each other's changes.
+//
+// PlacementStrategy is stored as the caller gave it. An empty one on a
+// REPLICA service means ECS's documented default, spread across
+// Availability Zones then instances (scheduler.DefaultServiceStrategies),
+// which the controller applies when it places; DescribeServices reports
+// the empty list, as ECS does for a service created through the API
+// without strategies.
 type Service struct {
 	Name              string        `json:"name"`
 	ARN               string        `json:"arn"`
@@ -109,6 +122,7 @@ type Service struct {
 	EnableECSManagedTags          bool                       `json:"enableECSManagedTags,omitempty"`
 	PropagateTags                 string                     `json:"propagateTags,omitempty"`
 	EnableExecuteCommand          bool                       `json:"enableExecuteCommand,omitempty"`
+	AvailabilityZoneRebalancing   string                     `json:"availabilityZoneRebalancing,omitempty"`
 	Tags                          []Tag                      `json:"tags,omitempty"`
 
 	ClientToken string    `json:"clientToken,omitempty"`
@@ -214,4 +228,90 @@ func (c CircuitBreaker) Threshold(desiredCount int32) int32 {
 // ceilPercent is ceil(percent × n / 100) in integers.
 func ceilPercent(percent, n int32) int32 {
 	return int32((int64(percent)*int64(n) + 99) / 100)
+}
+
+// ServiceGroup is the task group of a service's tasks, as ECS names it.
+func ServiceGroup(name string) string { return "service:" + name }
+
+// Active reports whether s is ACTIVE: listed by ListServices, counted in
+// its cluster's activeServicesCount, and open to UpdateService.
+func (s *Service) Active() bool { return s.Status == ServiceActive }
+
+// Reported is the deployments DescribeServices shows: the PRIMARY, then
+// the ACTIVE ones, newest first. INACTIVE deployments are not reported.
+func (s *Service) Reported() []Deployment {
+	out := make([]Deployment, 0, len(s.Deployments))
+	for _, d := range s.Deployments {
+		if d.Status != DeploymentInactive {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Counts sums the running and pending tasks of the reported deployments:
+// the service's runningCount and pendingCount.
+func (s *Service) Counts() (running, pending int32) {
+	for _, d := range s.Reported() {
+		running += d.RunningCount
+		pending += d.PendingCount
+	}
+	return running, pending
+}
+
+// StartDeployment makes d the PRIMARY deployment: it goes first, and the
+// previous PRIMARY, if any, becomes ACTIVE (its tasks are replaced by d's).
+func (s *Service) StartDeployment(d Deployment) {
+	if p := s.Primary(); p != nil && p.Status == DeploymentPrimary {
+		p.Status = DeploymentActive
+		p.UpdatedAt = d.CreatedAt
+	}
+	d.Status = DeploymentPrimary
+	s.Deployments = append([]Deployment{d}, s.Deployments...)
+}
+
+// SetDesiredCount sets the service's desiredCount and its PRIMARY
+// deployment's, at now.
+func (s *Service) SetDesiredCount(n int32, now time.Time) {
+	s.DesiredCount = n
+	if p := s.Primary(); p != nil && p.DesiredCount != n {
+		p.DesiredCount = n
+		p.UpdatedAt = now
+	}
+}
+
+// NewDeployment is a new deployment of a task definition for desired
+// tasks, IN_PROGRESS from now. StartDeployment makes it PRIMARY.
+func NewDeployment(id, taskDefinitionARN string, desired int32, launchType string, now time.Time) Deployment {
+	return Deployment{
+		ID:                 id,
+		Status:             DeploymentPrimary,
+		TaskDefinitionARN:  taskDefinitionARN,
+		DesiredCount:       desired,
+		RolloutState:       RolloutInProgress,
+		RolloutStateReason: RolloutReason(id, RolloutInProgress),
+		CreatedAt:          now,
+		UpdatedAt:          now,
+		LaunchType:         launchType,
+	}
+}
+
+// RolloutReason is ECS's rolloutStateReason for a deployment that is in
+// progress or completed ("ECS deployment ecs-svc/… in progress."). A
+// FAILED deployment's reason says why; its writer words it.
+func RolloutReason(id string, state RolloutState) string {
+	if state == RolloutCompleted {
+		return "ECS deployment " + id + " completed."
+	}
+	return "ECS deployment " + id + " in progress."
+}
+
+// NewDeploymentID is a new deployment id: "ecs-svc/" and 19 random
+// digits, the first not zero, as ECS's are (ecs-svc/9223370564341623665).
+// A service's tasks carry it as startedBy.
+func NewDeploymentID() string {
+	// Not every 19-digit number fits an int64 (max 9223372036854775807),
+	// so the leading digit and the other 18 are drawn apart.
+	const rest = 1_000_000_000_000_000_000 // 10^18
+	return fmt.Sprintf("ecs-svc/%d%018d", 1+rand.IntN(9), rand.Int64N(rest))
 }
