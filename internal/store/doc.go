@@ -17,7 +17,12 @@
 //	taskdef-families/<family>                    family record: last revision ever issued, count of ACTIVE revisions
 //	taskdefs/<family>#<revision, 10 digits>      ecs.TaskDefinition
 //	instances/<cluster>/<instance id>            ecs.ContainerInstance
-//	cluster-membership/<cluster>                 registration counter, guards DeleteCluster
+//	cluster-membership/<cluster>                 registration and service-creation counter, guards DeleteCluster
+//	tasks/<cluster>/<task id>                    ecs.Task
+//	instance-tasks/<cluster>/<instance id>/<id>  empty: the index of an instance's tasks
+//	task-tokens/<cluster>/<clientToken>          RunTask's clientToken record
+//	services/<cluster>/<service name>            ecs.Service (INACTIVE ones stay until a CreateService replaces them)
+//	service-tokens/<cluster>/<clientToken>       CreateService's clientToken record
 //	account-settings/<principal ARN>#<name>      ecs.AccountSetting (the root principal's settings are the account default)
 //
 // The '#' separator sorts below every character of a family name

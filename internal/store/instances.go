@@ -73,17 +73,19 @@ func (s *Store) WatchInstances(ctx context.Context, fromRev int64) (<-chan Event
 	return watch[ecs.ContainerInstance](ctx, s, instancesPrefix, fromRev)
 }
 
-// membership is a per-cluster guard: every registration bumps it and
-// DeleteCluster reads it, so a registration that commits while a deletion
-// is checking for instances fails the deletion's compare, and the deletion
-// runs again and sees the new instance.
+// membership is a per-cluster guard: every registration and every service
+// creation bumps it, and DeleteCluster reads it, so a registration or a
+// CreateService that commits while a deletion is checking for instances
+// and services fails the deletion's compare, and the deletion runs again
+// and sees the new member.
 type membership struct {
 	Registrations int64 `json:"registrations"`
 }
 
 func membershipKey(cluster string) string { return root + "cluster-membership/" + cluster }
 
-// BumpMembership records a registration into cluster.
+// BumpMembership records a registration, or a service creation, into
+// cluster.
 func (tx *Tx) BumpMembership(cluster string) error {
 	m, err := getJSON[membership](tx, membershipKey(cluster))
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -96,8 +98,8 @@ func (tx *Tx) BumpMembership(cluster string) error {
 	return putJSON(tx, membershipKey(cluster), m)
 }
 
-// GuardMembership makes the transaction fail if any registration into
-// cluster commits before it does.
+// GuardMembership makes the transaction fail if any registration or
+// service creation into cluster commits before it does.
 func (tx *Tx) GuardMembership(cluster string) error {
 	_, err := tx.get(membershipKey(cluster))
 	if errors.Is(err, ErrNotFound) {

@@ -16,6 +16,8 @@ const (
 	// the cluster's.
 	instanceTasksIndexPrefix = root + "instance-tasks/"
 	taskTokensPrefix         = root + "task-tokens/"
+	servicesPrefix           = root + "services/"
+	serviceTokensPrefix      = root + "service-tokens/"
 )
 
 func clusterKey(name string) string            { return clustersPrefix + name }
@@ -39,3 +41,9 @@ func instanceTaskKey(cluster, instanceID, taskID string) string {
 	return instanceTasksPrefix(cluster, instanceID) + taskID
 }
 func taskTokenKey(cluster, token string) string { return taskTokensPrefix + cluster + "/" + token }
+
+func clusterServicesPrefix(cluster string) string { return servicesPrefix + cluster + "/" }
+func serviceKey(cluster, name string) string      { return clusterServicesPrefix(cluster) + name }
+func serviceTokenKey(cluster, token string) string {
+	return serviceTokensPrefix + cluster + "/" + token
+}
