@@ -47,19 +47,11 @@ func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*laun
 	if err != nil {
 		return nil, err
 	}
-	td, err := a.findTaskDefinition(ctx, *in.TaskDefinition)
+	td, err := a.launchableTaskDefinition(ctx, *in.TaskDefinition, in.NetworkConfiguration)
 	if err != nil {
 		return nil, err
 	}
 	def := &td.Def
-	switch {
-	case td.Status() != wire.TaskDefinitionStatusActive:
-		return nil, ecs.ClientError("TaskDefinition is inactive")
-	case def.NetworkMode == wire.NetworkModeAwsvpc:
-		return nil, ecs.Unsupported("awsvpc network mode is not supported yet.")
-	case in.NetworkConfiguration != nil:
-		return nil, ecs.InvalidParameter("Network Configuration is not valid for the given networkMode of this task definition.")
-	}
 	constraints, err := scheduler.ParseConstraints(in.PlacementConstraints, def.PlacementConstraints)
 	if err != nil {
 		return nil, err
@@ -104,6 +96,30 @@ func (a *API) prepareLaunch(ctx context.Context, in *wire.RunTaskRequest) (*laun
 		EnableExec:  in.EnableExecuteCommand != nil && *in.EnableExecuteCommand,
 	}, nil
 }
+
+// launchableTaskDefinition finds the task definition ref names, for tasks
+// of RunTask, StartTask or a service: it must be ACTIVE and not use awsvpc
+// (berth has no task ENIs yet), and a networkConfiguration, which only
+// awsvpc takes, is then invalid.
+func (a *API) launchableTaskDefinition(ctx context.Context, ref string, network *wire.NetworkConfiguration) (*ecs.TaskDefinition, error) {
+	td, err := a.findTaskDefinition(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case td.Status() != wire.TaskDefinitionStatusActive:
+		return nil, ecs.ClientError("TaskDefinition is inactive")
+	case td.Def.NetworkMode == wire.NetworkModeAwsvpc:
+		return nil, ecs.Unsupported("awsvpc network mode is not supported yet.")
+	case network != nil:
+		return nil, errNetworkConfiguration
+	}
+	return td, nil
+}
+
+// errNetworkConfiguration answers a networkConfiguration for a task
+// definition whose network mode is not awsvpc, in ECS's words.
+var errNetworkConfiguration = ecs.InvalidParameter("Network Configuration is not valid for the given networkMode of this task definition.")
 
 // activeClusterTx checks, within tx, that the cluster is ACTIVE. Reading
 // it in the transaction makes the transaction and a concurrent

@@ -121,17 +121,29 @@ func validateRunTask(in *wire.RunTaskRequest) (int, error) {
 	if count < 1 || count > ecs.MaxRunTaskCount {
 		return 0, ecs.InvalidParameter("count must be between 1 and %d.", ecs.MaxRunTaskCount)
 	}
-	switch in.LaunchType {
-	case "", wire.LaunchTypeEc2:
-	case wire.LaunchTypeFargate, wire.LaunchTypeExternal, wire.LaunchTypeManagedInstances:
-		return 0, ecs.Unsupported("berth runs tasks on the cluster's container instances only: launchType %s is not supported. Use launchType EC2, or omit it.", in.LaunchType)
-	default:
-		return 0, validateEnum("launchType", in.LaunchType, wire.LaunchType("").Values())
-	}
-	if len(in.CapacityProviderStrategy) > 0 {
-		return 0, ecs.Unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")
+	if err := validateLaunchType(in.LaunchType, in.CapacityProviderStrategy); err != nil {
+		return 0, err
 	}
 	return count, ecs.ValidateClientToken(str(in.ClientToken))
+}
+
+// validateLaunchType checks the launch type and capacity-provider strategy
+// of RunTask and CreateService: berth places tasks on the cluster's
+// container instances, which is ECS's EC2 launch type. FARGATE, EXTERNAL
+// and MANAGED_INSTANCES are valid ECS requests that berth cannot serve, so
+// they are UnsupportedFeatureException, as for a Region without them.
+func validateLaunchType(lt wire.LaunchType, capacity []wire.CapacityProviderStrategyItem) error {
+	switch lt {
+	case "", wire.LaunchTypeEc2:
+	case wire.LaunchTypeFargate, wire.LaunchTypeExternal, wire.LaunchTypeManagedInstances:
+		return ecs.Unsupported("berth runs tasks on the cluster's container instances only: launchType %s is not supported. Use launchType EC2, or omit it.", lt)
+	default:
+		return validateEnum("launchType", lt, wire.LaunchType("").Values())
+	}
+	if len(capacity) > 0 {
+		return ecs.Unsupported("berth does not support capacity providers; omit capacityProviderStrategy to place tasks on the cluster's container instances.")
+	}
+	return nil
 }
 
 // runTaskDigest identifies a RunTask request for its clientToken: a hash
@@ -139,9 +151,15 @@ func validateRunTask(in *wire.RunTaskRequest) (int, error) {
 // and an omitted cluster are the same request) and without the token.
 func runTaskDigest(in wire.RunTaskRequest, cluster string) (string, error) {
 	in.ClientToken, in.Cluster = nil, &cluster
+	return requestDigest("RunTask", in)
+}
+
+// requestDigest is a hash of a request as decoded: what a clientToken
+// record keeps to tell a retry of the same request from another one.
+func requestDigest(action string, in any) (string, error) {
 	raw, err := json.Marshal(in)
 	if err != nil {
-		return "", fmt.Errorf("encode RunTask request: %w", err)
+		return "", fmt.Errorf("encode %s request: %w", action, err)
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:]), nil
