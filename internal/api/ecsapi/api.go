@@ -67,6 +67,7 @@ func (a *API) Service() *awsjson.Service {
 	a.registerAccountSettings(svc)
 	a.registerInstances(svc)
 	a.registerTasks(svc)
+	a.registerServices(svc)
 	for _, name := range append(wire.ECSOperations, newerOperations...) {
 		if !svc.Has(name) {
 			svc.Handle(name, unsupported(name))
