@@ -146,10 +146,14 @@ var allClusterFields = map[wire.ClusterField]bool{
 
 func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) (*wire.Cluster, error) {
 	// Counts are derived from the resources they count, never stored here.
-	// No services exist yet. The task counts stay zero until a watch-fed
-	// cluster summary can give them without a scan of the cluster's tasks
-	// per describe.
+	// The task counts stay zero until a watch-fed cluster summary can give
+	// them without a scan of the cluster's tasks per describe; services are
+	// few enough per cluster (ECS allows 5,000) to count by a scan.
 	instances, err := a.registeredInstances(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	services, err := a.countServices(ctx, c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +164,7 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 		RegisteredContainerInstancesCount: i32(len(instances)),
 		RunningTasksCount:                 i32(0),
 		PendingTasksCount:                 i32(0),
-		ActiveServicesCount:               i32(0),
+		ActiveServicesCount:               i32(services[ecs.ServiceActive]),
 		CapacityProviders:                 []string{},
 		DefaultCapacityProviderStrategy:   []wire.CapacityProviderStrategyItem{},
 	}
@@ -174,7 +178,7 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 		out.Tags = tagsToWire(c.Tags)
 	}
 	if include[wire.ClusterFieldStatistics] {
-		out.Statistics = clusterStatistics()
+		out.Statistics = clusterStatistics(services)
 	}
 	if include[wire.ClusterFieldAttachments] {
 		out.Attachments = []wire.Attachment{}
@@ -182,17 +186,33 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 	return out, nil
 }
 
-// clusterStatistics are DescribeClusters' STATISTICS, by launch type.
-func clusterStatistics() []wire.KeyValuePair {
-	names := []string{
-		"runningEC2TasksCount", "runningFargateTasksCount", "pendingEC2TasksCount", "pendingFargateTasksCount",
-		"activeEC2ServiceCount", "activeFargateServiceCount", "drainingEC2ServiceCount", "drainingFargateServiceCount",
+// clusterStatistics are DescribeClusters' STATISTICS, by launch type:
+// every berth service is EC2; task counts are not kept yet (see
+// clusterToWire).
+func clusterStatistics(services map[ecs.ServiceStatus]int) []wire.KeyValuePair {
+	stats := []struct {
+		name  string
+		value int
+	}{
+		{"runningEC2TasksCount", 0}, {"runningFargateTasksCount", 0}, {"pendingEC2TasksCount", 0}, {"pendingFargateTasksCount", 0},
+		{"activeEC2ServiceCount", services[ecs.ServiceActive]}, {"activeFargateServiceCount", 0},
+		{"drainingEC2ServiceCount", services[ecs.ServiceDraining]}, {"drainingFargateServiceCount", 0},
 	}
-	out := make([]wire.KeyValuePair, len(names))
-	for i, n := range names {
-		out[i] = wire.KeyValuePair{Name: ptr(n), Value: ptr(strconv.Itoa(0))}
+	out := make([]wire.KeyValuePair, len(stats))
+	for i, st := range stats {
+		out[i] = wire.KeyValuePair{Name: ptr(st.name), Value: ptr(strconv.Itoa(st.value))}
 	}
 	return out
+}
+
+// countServices counts a cluster's services by status.
+func (a *API) countServices(ctx context.Context, cluster string) (map[ecs.ServiceStatus]int, error) {
+	counts := map[ecs.ServiceStatus]int{}
+	err := a.store.ForEachService(ctx, cluster, func(s *ecs.Service) bool {
+		counts[s.Status]++
+		return true
+	})
+	return counts, err
 }
 
 // DescribeClusters describes up to 100 clusters, ACTIVE or INACTIVE.
@@ -349,22 +369,24 @@ func (a *API) updateClusterTx(ctx context.Context, name string, change func(*sto
 var (
 	errClusterHasInstances = &ecs.Error{Code: ecs.CodeClusterContainsInstances, Message: "The Cluster cannot be deleted while Container Instances are active or draining."}
 	errClusterHasTasks     = &ecs.Error{Code: ecs.CodeClusterContainsTasks, Message: "The Cluster cannot be deleted while Tasks are active."}
+	errClusterHasServices  = &ecs.Error{Code: ecs.CodeClusterContainsServices, Message: "The Cluster cannot be deleted while Services are active."}
 )
 
 // DeleteCluster marks a cluster INACTIVE. It stays describable; the name
-// can be created again. A cluster is refused while it has tasks that have
-// not stopped, then while it has ACTIVE or DRAINING container instances
-// (services join these checks as they come to exist).
+// can be created again. A cluster is refused while it has ACTIVE or
+// DRAINING services, then while it has tasks that have not stopped, then
+// while it has ACTIVE or DRAINING container instances.
 //
 // Only tasks on registered instances count: a task on a deregistered
 // (INACTIVE) instance was orphaned by a forced deregistration, which asked
 // it to stop; no agent will report it again, and ECS no longer accounts
 // for such tasks.
 //
-// The checks are race-free, though they read tasks and instances outside
-// the transaction:
-//   - a registration that commits while they run bumps the membership guard
-//     this transaction reads, so the deletion runs again and sees it;
+// The checks are race-free, though they read services, tasks and
+// instances outside the transaction:
+//   - a registration or a CreateService that commits while they run bumps
+//     the membership guard this transaction reads, so the deletion runs
+//     again and sees it (a service never becomes ACTIVE again otherwise);
 //   - a placement reads the cluster in its own transaction, so one that
 //     comes after this deletion commits finds the cluster INACTIVE;
 //   - a placement that commits first needs an ACTIVE instance. If it
@@ -385,6 +407,13 @@ func (a *API) DeleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) 
 	c, err := a.updateClusterTx(ctx, name, func(tx *store.Tx, c *ecs.Cluster) error {
 		if err := tx.GuardMembership(name); err != nil {
 			return err
+		}
+		services, err := a.countServices(ctx, name)
+		if err != nil {
+			return err
+		}
+		if services[ecs.ServiceActive]+services[ecs.ServiceDraining] > 0 {
+			return errClusterHasServices
 		}
 		instances, err := a.registeredInstances(ctx, name)
 		if err != nil {

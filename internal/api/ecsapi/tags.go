@@ -28,8 +28,7 @@ type taggable struct {
 }
 
 // resolveTaggable finds the resource an ARN names. Clusters, task
-// definitions, container instances and tasks can be tagged today; services
-// join as they come to exist.
+// definitions, container instances, tasks and services can be tagged.
 func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 	if err := required("resourceArn", resourceARN); err != nil {
 		return taggable{}, err
@@ -61,7 +60,18 @@ func (a *API) resolveTaggable(resourceARN *string) (taggable, error) {
 			return a.taskTags(cluster, id), nil
 		}
 		return a.instanceTags(cluster, id), nil
-	case "service", "capacity-provider", "task-set":
+	case "service":
+		// service/<cluster>/<name>, or the legacy service/<name> of the
+		// default cluster.
+		cluster, name, long := strings.Cut(parsed.Path(), "/")
+		if !long {
+			cluster, name = ecs.DefaultClusterName, cluster
+		}
+		if !ecs.ValidName(cluster) || !ecs.ValidName(name) {
+			return taggable{}, errInvalidARN
+		}
+		return a.serviceTags(cluster, name), nil
+	case "capacity-provider", "task-set":
 		return taggable{}, errResourceNotFound
 	default:
 		return taggable{}, errInvalidARN
@@ -134,6 +144,14 @@ func (a *API) taskTags(cluster, id string) taggable {
 		return t, notFoundAs(err, errResourceNotFound)
 	}
 	return taggableOf(load, func(t *ecs.Task) *[]ecs.Tag { return &t.Tags }, (*store.Tx).PutTask)
+}
+
+func (a *API) serviceTags(cluster, name string) taggable {
+	load := func(tx *store.Tx) (*ecs.Service, error) {
+		svc, err := tx.GetService(cluster, name)
+		return svc, notFoundAs(err, errResourceNotFound)
+	}
+	return taggableOf(load, func(svc *ecs.Service) *[]ecs.Tag { return &svc.Tags }, (*store.Tx).PutService)
 }
 
 // TagResource adds or overwrites tags on a resource.

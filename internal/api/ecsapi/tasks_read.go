@@ -60,8 +60,8 @@ func (a *API) DescribeTasks(ctx context.Context, in *wire.DescribeTasksRequest) 
 // ListTasks lists task ARNs by task id, filtered. The filters combine:
 // containerInstance (read through the instance's task index, not a scan of
 // the cluster's tasks), family, startedBy, desiredStatus (RUNNING unless
-// given; no task ever has PENDING) and launchType (every berth task is
-// EC2). No service exists yet, so a serviceName names no service.
+// given; no task ever has PENDING), launchType (every berth task is EC2)
+// and serviceName (the service's task group, service:<name>).
 func (a *API) ListTasks(ctx context.Context, in *wire.ListTasksRequest) (*wire.ListTasksResponse, error) {
 	limit, err := pageSize(in.MaxResults, defaultMaxResults, maxMaxResults)
 	if err != nil {
@@ -90,8 +90,9 @@ func (a *API) ListTasks(ctx context.Context, in *wire.ListTasksRequest) (*wire.L
 	if err != nil {
 		return nil, err
 	}
-	if str(in.ServiceName) != "" {
-		return nil, ecs.ErrServiceNotFound
+	group, err := a.serviceGroup(ctx, cluster, str(in.ServiceName))
+	if err != nil {
+		return nil, err
 	}
 	after, err := decodeToken(in.NextToken, store.TaskListPrefix(cluster))
 	if err != nil {
@@ -102,7 +103,8 @@ func (a *API) ListTasks(ctx context.Context, in *wire.ListTasksRequest) (*wire.L
 		return string(t.DesiredStatus) == string(desired) &&
 			(in.LaunchType == "" || in.LaunchType == wire.LaunchTypeEc2) &&
 			(family == "" || t.Family == family) &&
-			(startedBy == "" || t.StartedBy == startedBy)
+			(startedBy == "" || t.StartedBy == startedBy) &&
+			(group == "" || t.Group == group)
 	}
 	var page store.Page[ecs.Task]
 	if ref := str(in.ContainerInstance); ref != "" {
@@ -145,4 +147,21 @@ func (a *API) instanceTaskPage(ctx context.Context, cluster, instanceID, after s
 		page.Items = append(page.Items, t)
 	}
 	return page, nil
+}
+
+// serviceGroup is the task group of the service ref names in cluster, for
+// ListTasks' serviceName filter; "" when ref is "". A service that does not
+// exist is ServiceNotFoundException.
+func (a *API) serviceGroup(ctx context.Context, cluster, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	name, ok := a.serviceName(cluster, ref)
+	if !ok {
+		return "", ecs.ErrServiceNotFound
+	}
+	if _, err := a.store.GetService(ctx, cluster, name); err != nil {
+		return "", notFoundAs(err, ecs.ErrServiceNotFound)
+	}
+	return ecs.ServiceGroup(name), nil
 }
