@@ -186,12 +186,7 @@ func TestServiceActionsRejectInvalidInput(t *testing.T) {
 			return err
 		}
 	}
-	invalid := func(msg string) func(testing.TB, error) {
-		return func(t testing.TB, err error) { wantAPIError[*types.InvalidParameterException](t, err, msg) }
-	}
-	unsupported := func(msg string) func(testing.TB, error) {
-		return func(t testing.TB, err error) { wantAPIError[*types.UnsupportedFeatureException](t, err, msg) }
-	}
+	invalid, unsupported := invalidParameter, unsupportedFeature
 	tests := []struct {
 		name  string
 		call  func(*testing.T) error

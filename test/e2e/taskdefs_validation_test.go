@@ -40,6 +40,13 @@ func invalidParameter(msg string) func(testing.TB, error) {
 	}
 }
 
+func unsupportedFeature(msg string) func(testing.TB, error) {
+	return func(t testing.TB, err error) {
+		t.Helper()
+		wantAPIError[*types.UnsupportedFeatureException](t, err, msg)
+	}
+}
+
 // runTDErrCases registers each case's request in its own family, checks the
 // error, and checks that nothing was registered.
 func runTDErrCases(t *testing.T, cases []tdErrCase) {

@@ -49,6 +49,24 @@ func (a *API) serviceName(cluster, ref string) (name string, ok bool) {
 	return path, ecs.ValidName(path)
 }
 
+// serviceRef resolves the cluster and service an UpdateService or
+// DeleteService names: the service is required, the cluster must be
+// ACTIVE, and a reference that cannot name a service of it is
+// ServiceNotFoundException.
+func (a *API) serviceRef(ctx context.Context, clusterRef, serviceRef *string) (cluster, name string, err error) {
+	if err := required("service", serviceRef); err != nil {
+		return "", "", err
+	}
+	if cluster, err = a.activeClusterName(ctx, clusterRef); err != nil {
+		return "", "", err
+	}
+	name, ok := a.serviceName(cluster, *serviceRef)
+	if !ok {
+		return "", "", ecs.ErrServiceNotFound
+	}
+	return cluster, name, nil
+}
+
 // serviceRefARN is the ARN a failure names for a service reference: the
 // service's ARN when ref is a name, else ref as given.
 func (a *API) serviceRefARN(cluster, ref string) string {
@@ -146,16 +164,9 @@ func validatePlacement(constraints []wire.PlacementConstraint, strategies []wire
 // refused unless force is set. Deleting a DRAINING service again returns
 // it unchanged.
 func (a *API) DeleteService(ctx context.Context, in *wire.DeleteServiceRequest) (*wire.DeleteServiceResponse, error) {
-	if err := required("service", in.Service); err != nil {
-		return nil, err
-	}
-	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	cluster, name, err := a.serviceRef(ctx, in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	name, ok := a.serviceName(cluster, *in.Service)
-	if !ok {
-		return nil, ecs.ErrServiceNotFound
 	}
 	force := in.Force != nil && *in.Force
 	now := a.timestamp()

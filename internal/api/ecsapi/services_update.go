@@ -23,16 +23,9 @@ import (
 // platformVersion, ECS's other members that start a deployment, are
 // refused: berth supports none of them yet.)
 func (a *API) UpdateService(ctx context.Context, in *wire.UpdateServiceRequest) (*wire.UpdateServiceResponse, error) {
-	if err := required("service", in.Service); err != nil {
-		return nil, err
-	}
-	cluster, err := a.activeClusterName(ctx, in.Cluster)
+	cluster, name, err := a.serviceRef(ctx, in.Cluster, in.Service)
 	if err != nil {
 		return nil, err
-	}
-	name, ok := a.serviceName(cluster, *in.Service)
-	if !ok {
-		return nil, ecs.ErrServiceNotFound
 	}
 	cur, err := a.store.GetService(ctx, cluster, name)
 	if err != nil {
