@@ -159,7 +159,7 @@ func TestProtocolErrors(t *testing.T) {
 		{name: "wrong JSON type names the member", call: signedCall{target: "ListClusters", body: `{"maxResults":"ten"}`}, status: 400, wantType: "SerializationException", wantMsg: "Member 'maxResults' must be an integer"},
 		{name: "wrong type in a nested member", call: signedCall{target: "RegisterTaskDefinition", body: `{"family":"f","containerDefinitions":[{"name":"a","memory":"lots"}]}`}, status: 400, wantType: "SerializationException", wantMsg: "Member 'containerDefinitions.memory' must be an integer"},
 		{name: "not an object", call: signedCall{target: "ListClusters", body: `[]`}, status: 400, wantType: "SerializationException", wantMsg: "The request body must be a JSON object."},
-		{name: "operation not built yet", call: signedCall{target: "CreateService", body: `{"serviceName":"x"}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support CreateService yet."},
+		{name: "operation not built yet", call: signedCall{target: "CreateTaskSet", body: `{"service":"x"}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support CreateTaskSet yet."},
 		{name: "operation newer than the model", call: signedCall{target: "ListGateways", body: `{}`}, status: 400, wantType: "UnsupportedFeatureException", wantMsg: "berth does not support ListGateways yet."},
 		{name: "body over 1 MiB", call: signedCall{target: "ListClusters", body: `{"nextToken":"` + strings.Repeat("a", 1<<20) + `"}`}, status: 413, wantType: "RequestEntityTooLargeException"},
 	}

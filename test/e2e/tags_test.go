@@ -243,7 +243,7 @@ func TestTagResourceRejectsUnknownResources(t *testing.T) {
 		{name: "unknown revision of a family", arn: taskDefARN(family, 999), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: taskDefNotFound},
 		{name: "unknown family", arn: taskDefARN(uniqueName(t, "nope"), 1), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: taskDefNotFound},
 		{name: "task", arn: ecsARN("task/default/0123456789abcdef0123456789abcdef"), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: resourceNotFound},
-		{name: "service", arn: ecsARN("service/default/web"), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: resourceNotFound},
+		{name: "unknown service", arn: ecsARN("service/default/" + uniqueName(t, "nope")), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: resourceNotFound},
 		{name: "container instance", arn: ecsARN("container-instance/default/0123456789abcdef0123456789abcdef"), wantErr: wantAPIError[*types.ResourceNotFoundException], msg: resourceNotFound},
 		{name: "not an ARN", arn: "default", wantErr: wantAPIError[*types.InvalidParameterException], msg: invalidARN},
 		{name: "ARN of another service", arn: "arn:aws:s3:::bucket", wantErr: wantAPIError[*types.InvalidParameterException], msg: invalidARN},
