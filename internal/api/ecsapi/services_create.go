@@ -59,7 +59,7 @@ func (a *API) CreateService(ctx context.Context, in *wire.CreateServiceRequest) 
 		return nil, err
 	}
 	if out == svc {
-		a.log.Info("created service", "cluster", svc.Cluster, "service", svc.Name, "deployment", svc.Primary().ID,
+		a.log.Info("created service", "cluster", svc.Cluster, "service", svc.Name, "deployment", primaryID(svc),
 			"desired", svc.DesiredCount, "task_definition", svc.TaskDefinitionARN)
 	}
 	return &wire.CreateServiceResponse{Service: serviceToWire(out, true)}, nil

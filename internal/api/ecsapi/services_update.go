@@ -39,18 +39,18 @@ func (a *API) UpdateService(ctx context.Context, in *wire.UpdateServiceRequest) 
 		return nil, err
 	}
 	now := a.timestamp()
-	primary := cur.Primary().ID
+	var primary string
 	svc, err := a.store.UpdateService(ctx, cluster, name, func(s *ecs.Service) error {
 		if !s.Active() {
 			return ecs.ErrServiceNotActive
 		}
-		primary = s.Primary().ID
+		primary = primaryID(s)
 		return applyServiceUpdate(s, in, td, now)
 	})
 	if err != nil {
 		return nil, notFoundAs(err, ecs.ErrServiceNotFound)
 	}
-	if id := svc.Primary().ID; id != primary {
+	if id := primaryID(svc); id != primary {
 		a.log.Info("started deployment", "cluster", cluster, "service", name, "deployment", id,
 			"desired", svc.DesiredCount, "task_definition", svc.TaskDefinitionARN)
 	}
@@ -149,4 +149,12 @@ func applyServiceUpdate(s *ecs.Service, in *wire.UpdateServiceRequest, td *ecs.T
 		s.StartDeployment(ecs.NewDeployment(ecs.NewDeploymentID(), s.TaskDefinitionARN, s.DesiredCount, s.LaunchType, now))
 	}
 	return nil
+}
+
+// primaryID is the id of s's PRIMARY deployment, "" before its first.
+func primaryID(s *ecs.Service) string {
+	if p := s.Primary(); p != nil {
+		return p.ID
+	}
+	return ""
 }
