@@ -134,6 +134,12 @@ type Service struct {
 	Deployments []Deployment `json:"deployments"`
 	// Events are newest first, at most MaxServiceEvents.
 	Events []ServiceEvent `json:"events,omitempty"`
+
+	// Stable is a copy of the newest deployment that reached COMPLETED,
+	// kept after it leaves Deployments: a circuit breaker with rollback
+	// returns to it. Written by the service controller only; not on the
+	// wire.
+	Stable *Deployment `json:"stable,omitempty"`
 }
 
 // DeploymentConfiguration is a service's rolling-update and circuit-breaker
@@ -177,6 +183,34 @@ type Deployment struct {
 
 	LaunchType           string                     `json:"launchType,omitempty"`
 	NetworkConfiguration *wire.NetworkConfiguration `json:"networkConfiguration,omitempty"`
+
+	// The fields below are the service controller's own bookkeeping,
+	// persisted so that a restarted (or failed-over) controller carries on
+	// where the last one stopped instead of forgetting a crash loop. The
+	// API never writes them and never puts them on the wire; a new
+	// deployment starts with them zero, which is how an UpdateService
+	// resets the launch throttle.
+
+	// SettledTasks are the ids of this deployment's tasks whose outcome
+	// the circuit breaker and the throttle have already counted: a task
+	// seen healthy (a success), or one that failed (stopped before it was
+	// healthy, or failed its health checks). It is what makes each task
+	// count once however often the controller runs. An id is dropped once
+	// its task is no longer among the tasks the controller reads (purged
+	// after retention), so the list stays within the deployment's live and
+	// retained stopped tasks.
+	SettledTasks []string `json:"settledTasks,omitempty"`
+	// LaunchFailures is the throttle's count of consecutive failed launch
+	// attempts: launches whose tasks stopped without ever reaching
+	// RUNNING. A task of the deployment reaching a healthy state resets it.
+	LaunchFailures int32 `json:"launchFailures,omitempty"`
+	// NextLaunchAt is when the throttle lets the deployment start tasks
+	// again; zero when it is not throttled.
+	NextLaunchAt time.Time `json:"nextLaunchAt,omitzero"`
+	// Rollback marks a deployment the circuit breaker created to roll back
+	// to the last COMPLETED one. When it fails too, it is not rolled back
+	// again: the service stalls rather than loop between two deployments.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 // ServiceEvent is one entry of a service's events[].
