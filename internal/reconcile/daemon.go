@@ -1,0 +1,145 @@
+package reconcile
+
+import (
+	"slices"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// daemon plans a DAEMON service: one task of the PRIMARY deployment on
+// every instance that qualifies, none anywhere else.
+//
+// An instance qualifies when it is ACTIVE, meets the service's placement
+// constraints (Instance.Eligible) and either has its agent connected or
+// already runs a task of the service (a disconnected agent's tasks keep
+// running; ECS does not replace what it cannot see). desiredCount is the
+// number of qualifying instances, and the bounds apply to it as to a
+// REPLICA service's, counted in instances: the floor is how many must keep
+// a healthy task, the ceiling how many tasks may be present on them. So
+// with DAEMON's defaults (minimumHealthyPercent 0, maximumPercent 100) an
+// update stops an instance's old task first and then starts the new one;
+// with a maximumPercent above 100 it starts the new one first.
+//
+// A task on an instance that no longer qualifies stops, PENDING or not.
+// On a DRAINING instance a RUNNING daemon task stops last, once the
+// instance runs no REPLICA service task any more (Instance.ReplicaTasks):
+// daemons serve the other tasks.
+//
+// The circuit breaker and throttle work as for REPLICA services. Tasks of
+// old deployments are not replaced by their own revision (there is no
+// rollout capacity to keep: each instance gets the PRIMARY's task).
+func (p *plan) daemon(gs []*group, insts []Instance) {
+	byID := make(map[string]Instance, len(insts))
+	hosting := map[string]bool{}
+	for _, i := range insts {
+		byID[i.ID] = i
+	}
+	for _, g := range gs {
+		for _, t := range g.pick(isActive) {
+			hosting[t.InstanceID] = true
+		}
+	}
+	var targets []string
+	for _, i := range insts {
+		if i.Status == ecs.InstanceActive && i.Eligible && (i.Connected || hosting[i.ID]) {
+			targets = append(targets, i.ID)
+		}
+	}
+	slices.Sort(targets)
+	p.daemonBounds(gs, targets)
+
+	for _, g := range gs {
+		p.stopEach(g.pick(func(t *task) bool { return t.active() && t.away && !lingers(t, byID) }),
+			func(t *task) string { return stopReason(g, t) })
+	}
+	for _, id := range targets {
+		p.daemonInstance(gs, byID[id])
+	}
+	gs[0].target = len(targets)
+	for _, g := range gs[1:] {
+		g.target = g.count(isKept)
+	}
+}
+
+// daemonBounds marks the tasks away from the target instances, sets
+// desiredCount to how many there are, and sets the bounds, counting an
+// instance healthy when it has a healthy task.
+func (p *plan) daemonBounds(gs []*group, targets []string) {
+	isTarget := make(map[string]bool, len(targets))
+	for _, id := range targets {
+		isTarget[id] = true
+	}
+	covered, present := map[string]bool{}, 0
+	for _, g := range gs {
+		for _, t := range g.tasks {
+			t.away = !isTarget[t.InstanceID]
+			if t.away {
+				continue
+			}
+			if isHealthy(t) {
+				covered[t.InstanceID] = true
+			}
+			if t.present() {
+				present++
+			}
+		}
+	}
+	p.svc.DesiredCount = int32(len(targets))
+	p.setBounds(len(targets), len(covered), present)
+}
+
+// lingers says t, away from the target instances, is a RUNNING daemon
+// task on a DRAINING instance that still runs REPLICA tasks: it stops
+// after them.
+func lingers(t *task, byID map[string]Instance) bool {
+	i, ok := byID[t.InstanceID]
+	return ok && i.Status == ecs.InstanceDraining && i.ReplicaTasks > 0 && t.state != pending
+}
+
+// daemonInstance brings one target instance to one task of the PRIMARY.
+func (p *plan) daemonInstance(gs []*group, inst Instance) {
+	here := func(f func(*task) bool) func(*task) bool {
+		return func(t *task) bool { return t.InstanceID == inst.ID && f(t) }
+	}
+	prim := gs[0]
+	mine := prim.pick(here(isKept))
+	if len(mine) > 1 { // keep the most advanced, lowest id first among equals
+		best := mine[0]
+		for _, t := range mine[1:] {
+			if t.state > best.state {
+				best = t
+			}
+		}
+		p.stopEach(slices.DeleteFunc(mine, func(t *task) bool { return t == best }), func(*task) string { return scaling(prim.dep) })
+		mine = []*task{best}
+	}
+	others := func(stop func(g *group, ts []*task)) {
+		stop(prim, prim.pick(here(isUnhealthy)))
+		for _, g := range gs[1:] {
+			stop(g, g.pick(here(isActive)))
+		}
+	}
+	switch {
+	case len(mine) == 1 && mine[0].state == healthy: // the instance is covered: the rest go
+		others(func(g *group, ts []*task) { p.stopEach(ts, func(t *task) string { return stopReason(g, t) }) })
+	case len(mine) == 1: // its replacement is on its way: the rest cover until it is healthy
+	case !inst.Connected || !prim.canLaunch():
+	case prim.dep.NextLaunchAt.After(p.now):
+		p.wakeAt(prim.dep.NextLaunchAt)
+	case p.room > 0:
+		p.launch(prim, inst.ID, 1)
+	default: // no room to start first: stop what is here, healthy tasks as the floor allows
+		others(func(g *group, ts []*task) {
+			var sick, well []*task
+			for _, t := range ts {
+				if t.state == healthy {
+					well = append(well, t)
+				} else {
+					sick = append(sick, t)
+				}
+			}
+			p.stopEach(sick, func(t *task) string { return stopReason(g, t) })
+			p.stopHealthy(well, len(well), scaling(g.dep))
+		})
+	}
+}
