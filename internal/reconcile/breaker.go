@@ -39,10 +39,15 @@ func backoff(n int32) time.Duration {
 //   - a success is a task seen healthy, or one without health checks that
 //     stopped after being RUNNING for 40 s. It resets the throttle, and
 //     the circuit breaker's count when resetOnHealthyTask is set;
-//   - a failure is a task that failed its health checks, or one that
-//     stopped on its own (not by the scheduler or a user) before it was
-//     healthy. It adds one to failedTasks, the circuit breaker's count;
-//     one that never reached RUNNING also feeds the throttle.
+//   - a failure is a task that fails its health checks (past any grace
+//     period), or one that stopped on its own (not by the scheduler or a
+//     user) before it was healthy. It adds one to failedTasks, the
+//     circuit breaker's count; one that never reached RUNNING also feeds
+//     the throttle.
+//
+// A task has one outcome: one seen healthy that fails its health checks
+// later is replaced (its event said when it stops), but does not count
+// against its deployment.
 //
 // This covers both of the breaker's stages as ECS describes them: stage 1
 // counts tasks that fail to reach RUNNING, stage 2 (there being a RUNNING
@@ -74,19 +79,18 @@ func (p *plan) settle(dep *ecs.Deployment, ts []*task) {
 		}
 		dep.LaunchFailures, dep.NextLaunchAt = 0, time.Time{}
 	}
+	var neverRan []*task
 	for _, t := range ts {
 		if settled[t.ID] || !failure(t) {
 			continue
 		}
 		settled[t.ID], ids = true, append(ids, t.ID)
 		dep.FailedTasks++
-		if t.state == unhealthy {
-			p.say(msgUnhealthy, p.svc.Name, t.ID)
-		}
 		if t.state == stopped && t.StartedAt.IsZero() {
-			p.throttle(dep, t)
+			neverRan = append(neverRan, t)
 		}
 	}
+	p.throttle(dep, neverRan)
 	slices.Sort(ids)
 	if len(ids) == 0 {
 		ids = nil
@@ -123,21 +127,24 @@ func failure(t *task) bool {
 	return false
 }
 
-// throttle counts t, a task of dep that stopped without reaching RUNNING,
-// as a failed launch attempt, and holds dep's launches for the backoff.
+// throttle counts failed, tasks of dep newly seen to have stopped without
+// reaching RUNNING, as a failed launch attempt, and holds dep's launches
+// for the backoff.
 //
 // An attempt is the tasks launched together; they tend to fail together,
-// and the first of them to fail counts for all. So a failure counts only
-// when its task was created after the throttle last moved (the step
-// that did is NextLaunchAt − backoff(LaunchFailures)). Worked example:
+// and the first of them to fail counts for all. So one step moves the
+// throttle once at most, and only for a task created after the throttle
+// last moved (the step that did is NextLaunchAt − backoff(LaunchFailures)):
+// the others belong to attempts already counted. Worked example:
 // four tasks created at 12:00:00 all fail by 12:00:05. The first failure,
 // seen at 12:00:03, makes LaunchFailures 1 and NextLaunchAt 12:00:13; the
 // other three, created before 12:00:03, change nothing. The four
 // relaunched at 12:00:13 fail at 12:00:15: LaunchFailures 2, next launch
 // 12:00:35. A task that reaches RUNNING and then exits is not a launch
 // failure at all, and a healthy task resets the count (settle).
-func (p *plan) throttle(dep *ecs.Deployment, t *task) {
-	if dep.LaunchFailures > 0 && t.CreatedAt.Before(dep.NextLaunchAt.Add(-backoff(dep.LaunchFailures))) {
+func (p *plan) throttle(dep *ecs.Deployment, failed []*task) {
+	movedAt := dep.NextLaunchAt.Add(-backoff(dep.LaunchFailures))
+	if !slices.ContainsFunc(failed, func(t *task) bool { return dep.LaunchFailures == 0 || !t.CreatedAt.Before(movedAt) }) {
 		return
 	}
 	dep.LaunchFailures++
@@ -168,7 +175,7 @@ func (p *plan) breaker(newID string) {
 	}
 	if inProgress(prim) && prim.FailedTasks >= cb.Threshold(svc.DesiredCount) {
 		prim.RolloutState, prim.RolloutStateReason = ecs.RolloutFailed, rolloutFailed
-		p.say(msgFailed, svc.Name, prim.ID)
+		p.verdicts = append(p.verdicts, fmt.Sprintf(msgFailed, svc.Name, prim.ID))
 	}
 	if prim.RolloutState != ecs.RolloutFailed || !cb.Rollback || svc.Stable == nil || prim.Rollback || newID == "" {
 		return
@@ -186,5 +193,5 @@ func (p *plan) breaker(newID string) {
 	svc.Deployments = append([]ecs.Deployment{rb}, svc.Deployments...)
 	svc.TaskDefinitionARN = to.TaskDefinitionARN
 	p.usedID = true
-	p.say(msgRollingBak, svc.Name, to.ID)
+	p.verdicts = append(p.verdicts, fmt.Sprintf(msgRollingBak, svc.Name, to.ID))
 }

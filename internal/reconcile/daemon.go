@@ -49,8 +49,7 @@ func (p *plan) daemon(gs []*group, insts []Instance) {
 	p.daemonBounds(gs, targets)
 
 	for _, g := range gs {
-		p.stopEach(g.pick(func(t *task) bool { return t.active() && t.away && !lingers(t, byID) }),
-			func(t *task) string { return stopReason(g, t) })
+		p.stopFor(g, g.pick(func(t *task) bool { return t.active() && t.away && !lingers(t, byID) }))
 	}
 	for _, id := range targets {
 		p.daemonInstance(gs, byID[id])
@@ -110,7 +109,7 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 				best = t
 			}
 		}
-		p.stopEach(slices.DeleteFunc(mine, func(t *task) bool { return t == best }), func(*task) string { return scaling(prim.dep) })
+		p.stopEach(slices.DeleteFunc(mine, func(t *task) bool { return t == best }), scaling(prim.dep))
 		mine = []*task{best}
 	}
 	others := func(stop func(g *group, ts []*task)) {
@@ -121,7 +120,7 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 	}
 	switch {
 	case len(mine) == 1 && mine[0].state == healthy: // the instance is covered: the rest go
-		others(func(g *group, ts []*task) { p.stopEach(ts, func(t *task) string { return stopReason(g, t) }) })
+		others(p.stopFor)
 	case len(mine) == 1: // its replacement is on its way: the rest cover until it is healthy
 	case !inst.Connected || !prim.canLaunch():
 	case prim.dep.NextLaunchAt.After(p.now):
@@ -138,7 +137,7 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 					sick = append(sick, t)
 				}
 			}
-			p.stopEach(sick, func(t *task) string { return stopReason(g, t) })
+			p.stopFor(g, sick)
 			p.stopHealthy(well, len(well), scaling(g.dep))
 		})
 	}

@@ -31,6 +31,9 @@ type plan struct {
 	stop     []Stop
 	stopSome []StopChoice
 	messages []string
+	// verdicts are the circuit breaker's messages, said after the others
+	// as ECS says them: a task's failure, then the deployment's.
+	verdicts []string
 	wake     time.Time
 	usedID   bool
 }
@@ -48,12 +51,26 @@ func (p *plan) setBounds(desired, healthyNow, presentNow int) {
 // or roll out.
 func scaling(dep *ecs.Deployment) string { return fmt.Sprintf(reasonScaling, dep.ID) }
 
-// stopEach asks each of ts to stop, with its own reason. It neither checks
-// nor charges the budget: callers stop healthy tasks through stopHealthy.
-func (p *plan) stopEach(ts []*task, reason func(*task) string) {
+// stopEach asks each of ts to stop, for reason. It neither checks nor
+// charges the budget: callers stop healthy tasks through stopHealthy.
+func (p *plan) stopEach(ts []*task, reason string) {
 	for _, t := range ts {
 		t.stop = true
-		p.stop = append(p.stop, Stop{TaskID: t.ID, Code: ecs.StopServiceSchedulerInitiated, Reason: reason(t)})
+		p.stop = append(p.stop, Stop{TaskID: t.ID, Code: ecs.StopServiceSchedulerInitiated, Reason: reason})
+	}
+}
+
+// stopFor asks each of ts, tasks of g, to stop: the unhealthy ones for
+// failing their health checks, which the service's events say as ECS does
+// (the event and the stop together), the others for scaling.
+func (p *plan) stopFor(g *group, ts []*task) {
+	for _, t := range ts {
+		if t.state != unhealthy {
+			p.stopEach([]*task{t}, scaling(g.dep))
+			continue
+		}
+		p.stopEach([]*task{t}, reasonUnhealthy)
+		p.say(msgUnhealthy, p.svc.Name, t.ID)
 	}
 }
 
@@ -66,7 +83,7 @@ func (p *plan) stopAny(ts []*task, k int, reason string) {
 	case k <= 0:
 		return
 	case k >= len(ts):
-		p.stopEach(ts, func(*task) string { return reason })
+		p.stopEach(ts, reason)
 		return
 	}
 	ids := make([]string, len(ts))

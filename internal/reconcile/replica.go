@@ -37,8 +37,7 @@ func (p *plan) replica(gs []*group, insts []Instance) {
 	p.setBounds(int(p.svc.DesiredCount), healthyNow, presentNow)
 
 	for _, g := range gs {
-		p.stopEach(g.pick(func(t *task) bool { return t.active() && t.away && t.state != healthy }),
-			func(t *task) string { return stopReason(g, t) })
+		p.stopFor(g, g.pick(func(t *task) bool { return t.active() && t.away && t.state != healthy }))
 	}
 	p.targets(gs)
 	for i := len(gs) - 1; i >= 0; i-- {
@@ -51,7 +50,7 @@ func (p *plan) replica(gs []*group, insts []Instance) {
 	}
 	for _, g := range gs {
 		if g.count(isHealthyKept) >= g.target {
-			p.stopEach(g.pick(isUnhealthy), func(*task) string { return reasonUnhealthy })
+			p.stopFor(g, g.pick(isUnhealthy))
 		}
 	}
 	short := false
@@ -90,10 +89,12 @@ func markAway(gs []*group, insts []Instance) {
 // while the PRIMARY is FAILED, desiredCount in all. Each old deployment's
 // target never grows (its stored desiredCount only shrinks as the rollout
 // proceeds) and is given out healthy tasks first, then tasks not yet
-// healthy, then, for a deployment that may launch, tasks it lost and must
-// replace with its own revision (ECS since November 2025: "unhealthy or
-// terminated tasks are replaced using the same service revision they
-// belong to"), newest deployment first at each stage.
+// healthy, then, for a deployment known to work (COMPLETED), tasks it lost
+// and must replace with its own revision (ECS since November 2025:
+// "unhealthy or terminated tasks are replaced using the same service
+// revision they belong to"), newest deployment first at each stage. A
+// deployment that never completed is not relaunched: there is no working
+// revision to keep.
 //
 // Worked example: desired 4, minimumHealthyPercent 100 (floor 4), an old
 // deployment with 4 healthy tasks. The new PRIMARY has 0 healthy: the old
@@ -112,7 +113,7 @@ func (p *plan) targets(gs []*group) {
 		func(g *group) int { return g.count(isHealthyKept) },
 		func(g *group) int { return g.count(isKept) - g.count(isHealthyKept) },
 		func(g *group) int {
-			if !g.canLaunch() {
+			if !g.canLaunch() || g.dep.RolloutState != ecs.RolloutCompleted {
 				return 0
 			}
 			return int(g.dep.DesiredCount) - g.count(isKept)
@@ -144,18 +145,10 @@ func (p *plan) makeRoom(gs []*group) {
 	}
 	for _, g := range gs {
 		if bad := g.pick(isUnhealthy); len(bad) > 0 && g.count(isKept) < g.target {
-			p.stopEach(bad[:1], func(*task) string { return reasonUnhealthy })
+			p.stopFor(g, bad[:1])
 			return
 		}
 	}
-}
-
-// stopReason is why t, of group g, stops: its health, else scaling.
-func stopReason(g *group, t *task) string {
-	if t.state == unhealthy {
-		return reasonUnhealthy
-	}
-	return scaling(g.dep)
 }
 
 func isUnhealthy(t *task) bool { return t.active() && t.state == unhealthy }

@@ -211,7 +211,7 @@ func TestReplicaReplacesUnhealthyTasks(t *testing.T) {
 			Service: svc(4, []ecs.Deployment{v1}),
 			Tasks:   cat(tasks("t", "ecs-svc/1", 3, healthyHC), []Task{tk("t4", "ecs-svc/1", checked(ecs.HealthUnhealthy))}),
 		},
-		want: []string{"start 1 of ecs-svc/1 (web:1)", "event (service web) (task t4) failed container health checks."},
+		want: []string{"start 1 of ecs-svc/1 (web:1)"},
 		deps: []string{"ecs-svc/1 PRIMARY COMPLETED desired=4 running=4 pending=0 failed=1"},
 	}, {
 		name: "the unhealthy task stops once its replacement is healthy",
@@ -219,7 +219,7 @@ func TestReplicaReplacesUnhealthyTasks(t *testing.T) {
 			Service: svc(4, []ecs.Deployment{dep("ecs-svc/1", "web:1", completed, settledTasks("t4"))}),
 			Tasks:   cat(tasks("t", "ecs-svc/1", 3, healthyHC), []Task{tk("t4", "ecs-svc/1", checked(ecs.HealthUnhealthy)), tk("t5", "ecs-svc/1", healthyHC)}),
 		},
-		want: []string{"stop t4: Task failed container health checks"},
+		want: []string{"stop t4: Task failed container health checks", "event (service web) (task t4) failed container health checks."},
 	}, {
 		name: "without room, unhealthy tasks stop one at a time",
 		in: Input{
@@ -227,7 +227,7 @@ func TestReplicaReplacesUnhealthyTasks(t *testing.T) {
 			Tasks: cat(tasks("t", "ecs-svc/1", 2, healthyHC),
 				[]Task{tk("t3", "ecs-svc/1", checked(ecs.HealthUnhealthy)), tk("t4", "ecs-svc/1", checked(ecs.HealthUnhealthy))}),
 		},
-		want: []string{"stop t3: Task failed container health checks"},
+		want: []string{"stop t3: Task failed container health checks", "event (service web) (task t3) failed container health checks."},
 	}, {
 		name: "... and not while another task is still stopping",
 		in: Input{

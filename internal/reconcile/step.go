@@ -82,7 +82,7 @@ func groups(svc *ecs.Service, byDep map[string][]*task) []*group {
 func (p *plan) drainService(gs []*group) {
 	present := 0
 	for _, g := range gs {
-		p.stopEach(g.pick(isActive), func(*task) string { return scaling(g.dep) })
+		p.stopEach(g.pick(isActive), scaling(g.dep))
 		present += g.count(isPresent)
 	}
 	if present == 0 {
@@ -148,7 +148,7 @@ func (p *plan) settled(gs []*group) bool {
 // steady state, and again every six hours while it lasts.
 func (p *plan) steady() {
 	msg := fmt.Sprintf(msgSteady, p.svc.Name)
-	if len(p.messages) == 0 && len(p.svc.Events) > 0 {
+	if len(p.messages)+len(p.verdicts) == 0 && len(p.svc.Events) > 0 {
 		last := p.svc.Events[0]
 		if last.Message == msg && p.now.Sub(last.CreatedAt) < eventRepeatAfter {
 			p.wakeAt(last.CreatedAt.Add(eventRepeatAfter))
@@ -170,7 +170,7 @@ func (p *plan) decision(in *Input) Decision {
 		}
 	}
 	var events []ecs.ServiceEvent
-	for _, m := range p.messages {
+	for _, m := range append(p.messages, p.verdicts...) {
 		e := NewEvent(svc.ARN, p.now, m)
 		events = append(events, e)
 		svc.AddEvent(e)
