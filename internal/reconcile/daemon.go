@@ -20,6 +20,9 @@ import (
 // update stops an instance's old task first and then starts the new one;
 // with a maximumPercent above 100 it starts the new one first.
 //
+// An instance gets a second task only when maximumPercent is above 100:
+// at 100 its old task stops first, and the new one starts once it has.
+//
 // A task on an instance that no longer qualifies stops, PENDING or not.
 // On a DRAINING instance a RUNNING daemon task stops last, once the
 // instance runs no REPLICA service task any more (Instance.ReplicaTasks):
@@ -118,6 +121,10 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 			stop(g, g.pick(here(isActive)))
 		}
 	}
+	present := 0
+	for _, g := range gs {
+		present += g.count(here(isPresent))
+	}
 	switch {
 	case len(mine) == 1 && mine[0].state == healthy: // the instance is covered: the rest go
 		others(p.stopFor)
@@ -125,20 +132,39 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 	case !inst.Connected || !prim.canLaunch():
 	case prim.dep.NextLaunchAt.After(p.now):
 		p.wakeAt(prim.dep.NextLaunchAt)
-	case p.room > 0:
+	case p.room > 0 && (present == 0 || p.bounds.ceiling > p.desired):
 		p.launch(prim, inst.ID, 1)
-	default: // no room to start first: stop what is here, healthy tasks as the floor allows
-		others(func(g *group, ts []*task) {
-			var sick, well []*task
-			for _, t := range ts {
-				if t.state == healthy {
-					well = append(well, t)
-				} else {
-					sick = append(sick, t)
-				}
+	default:
+		p.clearInstance(others)
+	}
+}
+
+// clearInstance stops what occupies an instance so that the PRIMARY's task
+// can start there next: tasks that are not healthy at once; healthy ones
+// (old deployments', the oldest first) all but one freely, since the
+// instance stays covered, and the last one only if the floor can spare
+// the instance.
+func (p *plan) clearInstance(others func(stop func(g *group, ts []*task))) {
+	type occupant struct {
+		g *group
+		t *task
+	}
+	var well []occupant
+	others(func(g *group, ts []*task) {
+		for _, t := range ts {
+			if t.state == healthy {
+				well = append(well, occupant{g, t})
+			} else {
+				p.stopFor(g, []*task{t})
 			}
-			p.stopFor(g, sick)
-			p.stopHealthy(well, len(well), scaling(g.dep))
-		})
+		}
+	})
+	keep := 1 // others lists the newest deployment first
+	if len(well) > 0 && p.budget > 0 {
+		keep = 0
+		p.budget--
+	}
+	for _, o := range well[min(keep, len(well)):] {
+		p.stopFor(o.g, []*task{o.t})
 	}
 }

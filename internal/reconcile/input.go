@@ -126,7 +126,7 @@ type Decision struct {
 }
 
 // Idle says the decision starts and stops nothing.
-func (d *Decision) Idle() bool {
+func (d Decision) Idle() bool {
 	return len(d.Start) == 0 && len(d.Stop) == 0 && len(d.StopSome) == 0
 }
 
