@@ -12,14 +12,20 @@ func failedToStart(id, depID string, opts ...func(*Task)) Task {
 	return tk(id, depID, append([]func(*Task){stoppedTask(ecs.StopTaskFailedToStart, true)}, opts...)...)
 }
 
-func TestCircuitBreaker(t *testing.T) {
-	const (
-		failedMsg   = "event (service web) (deployment ecs-svc/2) deployment failed: tasks failed to start."
-		rollbackMsg = "event (service web) rolling back to deployment ecs-svc/1."
-	)
-	update := func(opts ...func(*ecs.Deployment)) []ecs.Deployment {
-		return []ecs.Deployment{dep("ecs-svc/2", "web:2", opts...), dep("ecs-svc/1", "web:1", old(4))}
-	}
+const (
+	failedMsg   = "event (service web) (deployment ecs-svc/2) deployment failed: tasks failed to start."
+	rollbackMsg = "event (service web) rolling back to deployment ecs-svc/1."
+)
+
+// update is a rollout from web:1 (4 tasks' worth) to web:2.
+func update(opts ...func(*ecs.Deployment)) []ecs.Deployment {
+	return []ecs.Deployment{dep("ecs-svc/2", "web:2", opts...), dep("ecs-svc/1", "web:1", old(4))}
+}
+
+func TestCircuitBreakerTrips(t *testing.T) {
+	// Four old tasks, and a new task exiting before it is healthy: with
+	// failedTasks 2, the third failure of a desired-4 deployment.
+	thirdFailure := cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n3", "ecs-svc/2", stoppedTask(ecs.StopEssentialContainerExited, false))})
 	run(t, []stepCase{{
 		name: "tasks that never reach RUNNING count toward the threshold (desired 4: 3), and throttle once a step",
 		in: Input{
@@ -36,7 +42,7 @@ func TestCircuitBreaker(t *testing.T) {
 		name: "at the threshold the deployment fails and launches nothing more; without a COMPLETED one it stalls",
 		in: Input{
 			Service: svc(4, update(failedTasks(2)), breakerOn(true)),
-			Tasks:   cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n3", "ecs-svc/2", stoppedTask(ecs.StopEssentialContainerExited, false))}),
+			Tasks:   thirdFailure,
 		},
 		want: []string{failedMsg},
 		deps: []string{
@@ -47,7 +53,7 @@ func TestCircuitBreaker(t *testing.T) {
 		name: "with rollback, a new PRIMARY returns to the last COMPLETED deployment",
 		in: Input{
 			Service:         svc(4, update(failedTasks(2)), breakerOn(true), stable("ecs-svc/1", "web:1")),
-			Tasks:           cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n3", "ecs-svc/2", stoppedTask(ecs.StopEssentialContainerExited, false))}),
+			Tasks:           thirdFailure,
 			NewDeploymentID: "ecs-svc/3",
 		},
 		want: []string{"start 4 of ecs-svc/3 (web:1)", failedMsg, rollbackMsg},
@@ -59,7 +65,7 @@ func TestCircuitBreaker(t *testing.T) {
 		name: "a rollback waits for a deployment id",
 		in: Input{
 			Service: svc(4, update(failedTasks(2)), breakerOn(true), stable("ecs-svc/1", "web:1")),
-			Tasks:   cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n3", "ecs-svc/2", stoppedTask(ecs.StopEssentialContainerExited, false))}),
+			Tasks:   thirdFailure,
 		},
 		want: []string{failedMsg},
 	}, {
@@ -67,11 +73,23 @@ func TestCircuitBreaker(t *testing.T) {
 		in: Input{
 			Service: svc(4, update(failedTasks(2), func(d *ecs.Deployment) { d.Rollback = true }),
 				breakerOn(true), stable("ecs-svc/1", "web:1")),
-			Tasks:           cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n3", "ecs-svc/2", stoppedTask(ecs.StopEssentialContainerExited, false))}),
+			Tasks:           thirdFailure,
 			NewDeploymentID: "ecs-svc/3",
 		},
 		want: []string{failedMsg},
-	}, {
+	}})
+}
+
+func TestCircuitBreakerCounts(t *testing.T) {
+	// A healthy task after two failures, with resetOnHealthyTask as given.
+	healthyAfterTwoFailures := func(reset bool) Input {
+		return Input{
+			Service: svc(4, update(failedTasks(2)), breakerOn(false),
+				func(s *ecs.Service) { s.DeploymentConfiguration.CircuitBreaker.ResetOnHealthyTask = reset }),
+			Tasks: cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n1", "ecs-svc/2")}),
+		}
+	}
+	run(t, []stepCase{{
 		name: "tasks the scheduler or a user stopped do not count",
 		in: Input{
 			Service: svc(4, update(failedTasks(2)), breakerOn(false)),
@@ -91,10 +109,7 @@ func TestCircuitBreaker(t *testing.T) {
 		want: []string{"stop n1: Task failed container health checks", "event (service web) (task n1) failed container health checks.", failedMsg},
 	}, {
 		name: "a healthy task resets the count",
-		in: Input{
-			Service: svc(4, update(failedTasks(2)), breakerOn(false)),
-			Tasks:   cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n1", "ecs-svc/2")}),
-		},
+		in:   healthyAfterTwoFailures(true),
 		want: []string{"start 3 of ecs-svc/2 (web:2)", "stop 1 of o1 o2 o3 o4: " + scaling1},
 		deps: []string{
 			"ecs-svc/2 PRIMARY IN_PROGRESS desired=4 running=1 pending=0 failed=0",
@@ -102,11 +117,7 @@ func TestCircuitBreaker(t *testing.T) {
 		},
 	}, {
 		name: "... unless resetOnHealthyTask is off: the count is cumulative",
-		in: Input{
-			Service: svc(4, update(failedTasks(2)), breakerOn(false),
-				func(s *ecs.Service) { s.DeploymentConfiguration.CircuitBreaker.ResetOnHealthyTask = false }),
-			Tasks: cat(tasks("o", "ecs-svc/1", 4), []Task{tk("n1", "ecs-svc/2")}),
-		},
+		in:   healthyAfterTwoFailures(false),
 		want: []string{"start 3 of ecs-svc/2 (web:2)", "stop 1 of o1 o2 o3 o4: " + scaling1},
 		deps: []string{
 			"ecs-svc/2 PRIMARY IN_PROGRESS desired=4 running=1 pending=0 failed=2",

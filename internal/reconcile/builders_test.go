@@ -85,7 +85,6 @@ func old(desired int32) func(*ecs.Deployment) {
 }
 
 func completed(d *ecs.Deployment) { d.RolloutState = ecs.RolloutCompleted }
-func failed(d *ecs.Deployment)    { d.RolloutState = ecs.RolloutFailed }
 
 func failedTasks(n int32) func(*ecs.Deployment) {
 	return func(d *ecs.Deployment) { d.FailedTasks = n }

@@ -6,11 +6,13 @@ import (
 	"github.com/berth-org/berth/internal/ecs"
 )
 
-func TestDaemon(t *testing.T) {
-	daemonV1 := func(opts ...func(*ecs.Service)) ecs.Service {
-		return svc(0, []ecs.Deployment{v1}, append([]func(*ecs.Service){daemonStrategy}, opts...)...)
-	}
-	oneEach := []Task{tk("t1", "ecs-svc/1", on("i-1")), tk("t2", "ecs-svc/1", on("i-2")), tk("t3", "ecs-svc/1", on("i-3"))}
+// daemonV1 is a DAEMON service running web:1.
+func daemonV1() ecs.Service { return svc(0, []ecs.Deployment{v1}, daemonStrategy) }
+
+// oneEach is a web:1 task on each of i-1 … i-3.
+var oneEach = []Task{tk("t1", "ecs-svc/1", on("i-1")), tk("t2", "ecs-svc/1", on("i-2")), tk("t3", "ecs-svc/1", on("i-3"))}
+
+func TestDaemonPlacesOneTaskPerInstance(t *testing.T) {
 	run(t, []stepCase{{
 		name: "one task starts on every ACTIVE, connected instance that meets the constraints",
 		in:   Input{Service: daemonV1(), Instances: instances(3)},
@@ -67,7 +69,11 @@ func TestDaemon(t *testing.T) {
 			Tasks: []Task{tk("t1", "ecs-svc/1"), tk("t2", "ecs-svc/1", pendingTask)},
 		},
 		want: []string{"stop t2: " + scaling1},
-	}, {
+	}})
+}
+
+func TestDaemonRollingUpdate(t *testing.T) {
+	run(t, []stepCase{{
 		name: "min 0%, max 100%: an update stops every old task first",
 		in: Input{
 			Service:   svc(3, []ecs.Deployment{v2, dep("ecs-svc/1", "web:1", old(3))}, daemonStrategy),

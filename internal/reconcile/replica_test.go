@@ -164,7 +164,12 @@ func TestReplicaRollingUpdate(t *testing.T) {
 			Tasks: cat(tasks("a", "ecs-svc/1", 2), tasks("b", "ecs-svc/2", 2), tasks("n", "ecs-svc/3", 2), tasks("p", "ecs-svc/3", 2, pendingTask)),
 		},
 		want: []string{"stop a1: " + scaling1, "stop a2: " + scaling1},
-	}, {
+	}})
+}
+
+func TestReplicaRolloutEnds(t *testing.T) {
+	oldV1 := dep("ecs-svc/1", "web:1", old(4))
+	run(t, []stepCase{{
 		name: "an old task that dies is replaced by its own revision while the floor needs it",
 		in: Input{
 			Service: svc(4, []ecs.Deployment{v2, oldV1}),

@@ -202,26 +202,3 @@ func (w *world) update(taskDef string) {
 	}}, w.svc.Deployments...)
 	w.svc.TaskDefinitionARN = taskDef
 }
-
-// present counts the tasks not STOPPED.
-func (w *world) present() int {
-	n := 0
-	for _, t := range w.tasks {
-		if t.LastStatus != ecs.TaskStopped {
-			n++
-		}
-	}
-	return n
-}
-
-// healthy counts the tasks healthy by ECS's rule, as the bounds count them.
-func (w *world) healthy() int {
-	n := 0
-	for _, t := range w.tasks {
-		if t.DesiredStatus == ecs.TaskRunning && t.LastStatus == ecs.TaskRunning &&
-			(t.HealthChecked && t.Health == ecs.HealthHealthy || !t.HealthChecked && !w.now.Before(t.StartedAt.Add(40*time.Second))) {
-			n++
-		}
-	}
-	return n
-}
