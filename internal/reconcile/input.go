@@ -17,9 +17,13 @@ type Input struct {
 	// still retains. Stopped tasks are how Step learns of failures; it
 	// counts each once (ecs.Deployment.SettledTasks), so passing the same
 	// stopped task again and again is harmless, and a task that ages out
-	// of the input is simply forgotten.
+	// of the input is simply forgotten. Tasks whose startedBy is not a
+	// deployment id ("ecs-svc/...") are not the scheduler's: Step leaves
+	// them alone.
 	Tasks []Task
-	// Instances are the cluster's container instances, in any order.
+	// Instances are all the cluster's container instances, DRAINING ones
+	// included, in any order. A task on an instance missing from the list
+	// is taken to be on a deregistered one, and replaced.
 	Instances []Instance
 	// Now is the time of the decision. Step reads no clock.
 	Now time.Time

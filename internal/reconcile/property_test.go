@@ -253,6 +253,12 @@ func TestPropertyCooperativeWorldConverges(t *testing.T) {
 			int(prim.RunningCount) != int(d.Service.DesiredCount) {
 			t.Fatalf("not steady after %d rounds:\n%s\n%s", rounds, strings.Join(deployments(d), "\n"), strings.Join(actions(d), "\n"))
 		}
+		// A controller restarting now reads what was stored, and changes
+		// nothing at all: no task, no write.
+		w.apply(d)
+		if again := Step(w.input()); again.Changed || !again.Idle() {
+			t.Fatalf("a steady service changes on restart:\n%s", strings.Join(actions(again), "\n"))
+		}
 	})
 }
 

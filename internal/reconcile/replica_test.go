@@ -331,3 +331,21 @@ func TestDeletedServiceStopsEverythingThenGoesInactive(t *testing.T) {
 	same(t, "status once no task is left", ecs.ServiceInactive, d.Service.Status)
 	same(t, "actions of an INACTIVE service", []string(nil), actions(Step(Input{Service: d.Service, Now: t0})))
 }
+
+func TestTasksOfUnknownDeployments(t *testing.T) {
+	run(t, []stepCase{{
+		name: "a task of a deployment the service no longer lists drains like an old deployment's",
+		in: Input{
+			Service: svc(2, []ecs.Deployment{v1}),
+			Tasks:   cat(tasks("t", "ecs-svc/1", 2), []Task{tk("x1", "ecs-svc/0")}),
+		},
+		want: []string{"stop x1: Scaling activity initiated by (deployment ecs-svc/0)"},
+	}, {
+		name: "a task the scheduler did not start is left alone",
+		in: Input{
+			Service: svc(2, []ecs.Deployment{v1}),
+			Tasks:   cat(tasks("t", "ecs-svc/1", 2), []Task{tk("x1", "deploy-script")}),
+		},
+		want: []string{steadyMsg},
+	}})
+}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
@@ -52,10 +53,16 @@ func (p *plan) index(in []Task) map[string][]*task {
 	return byDep
 }
 
+// deploymentIDPrefix starts every deployment id ("ecs-svc/" and 19
+// digits, as ECS makes them).
+const deploymentIDPrefix = "ecs-svc/"
+
 // groups are the service's deployments with their tasks, PRIMARY first
 // then newest to oldest, and last a group for each deployment id some
-// task names that the service no longer lists (an orphan: drained like
-// an old deployment, never stored).
+// present task names that the service no longer lists (an orphan: drained
+// like an old deployment, never stored). A task whose startedBy is not a
+// deployment id at all is not the scheduler's (a RunTask that chose the
+// group "service:<name>" itself) and is left alone.
 func groups(svc *ecs.Service, byDep map[string][]*task) []*group {
 	var gs []*group
 	listed := map[string]bool{}
@@ -66,7 +73,7 @@ func groups(svc *ecs.Service, byDep map[string][]*task) []*group {
 	}
 	var orphans []string
 	for id, ts := range byDep {
-		if !listed[id] && slices.ContainsFunc(ts, (*task).present) {
+		if !listed[id] && strings.HasPrefix(id, deploymentIDPrefix) && slices.ContainsFunc(ts, (*task).present) {
 			orphans = append(orphans, id)
 		}
 	}
@@ -108,10 +115,7 @@ func (p *plan) finish(gs []*group) {
 		g.dep.PendingCount = int32(g.count(func(t *task) bool { return t.present() && t.LastStatus.Before(ecs.TaskRunning) }))
 		g.dep.DesiredCount = int32(g.target)
 	}
-	if svc.Status == ecs.ServiceDraining || svc.Status == ecs.ServiceInactive {
-		for i := range svc.Deployments {
-			svc.Deployments[i].DesiredCount = 0
-		}
+	if svc.Status != ecs.ServiceActive {
 		return
 	}
 	svc.Deployments = slices.DeleteFunc(svc.Deployments, func(d ecs.Deployment) bool {
