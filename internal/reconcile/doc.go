@@ -45,15 +45,32 @@
 // leaves room, else as their replacements turn healthy). Since November
 // 2025 ECS replaces a failed task of an old deployment with its own
 // revision during a rollout, and so does Step, as far as the floor needs
-// it (not for scale-out). The PRIMARY is COMPLETED once it runs
-// desiredCount healthy tasks and no other deployment has a task left;
-// the service is then steady.
+// it, for an old deployment that had COMPLETED (a known-good revision;
+// not for scale-out). The PRIMARY is COMPLETED once it runs desiredCount
+// healthy tasks and no other deployment has a task left; the service is
+// then steady.
+//
+// A deployment's life (status and rolloutState):
+//
+//	created (CreateService, UpdateService, a rollback)
+//	  │
+//	  ▼
+//	PRIMARY IN_PROGRESS ── desired tasks healthy, no other deployment ──▶ PRIMARY COMPLETED
+//	  │   │                                                                 │
+//	  │   └─ circuit breaker trips ──▶ PRIMARY FAILED (launches nothing)    │
+//	  │                                  │                                  │
+//	  │                 rollback: a new PRIMARY; none: stalls               │
+//	  ▼                                  ▼                                  ▼
+//	ACTIVE (a newer deployment is PRIMARY): keeps what the floor needs, drains
+//	  │
+//	  └─ its last task has stopped ──▶ removed from the service
 //
 // # DAEMON services
 //
 // One task of the PRIMARY deployment on every ACTIVE instance that meets
 // the placement constraints, none elsewhere; instances that join get one.
-// The bounds count instances (see the daemon planner).
+// The bounds count instances (see the daemon planner): at maximumPercent
+// 100 an instance's old task stops before its new one starts.
 //
 // # Circuit breaker and throttle
 //
@@ -73,8 +90,8 @@
 //
 // Step adds to the service the events it alone knows of (steady state,
 // once and then every six hours; deployment completed and failed;
-// rolling back; a task failing its health checks; the throttle), in
-// ECS's words. The events naming tasks the controller starts and stops
+// rolling back; a task failing its health checks, said as it is stopped;
+// the throttle), in ECS's words. The events naming tasks the controller starts and stops
 // are the controller's to add (StartedMessage, StoppedMessage), once it
 // knows their ids.
 //

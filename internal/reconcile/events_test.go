@@ -79,3 +79,23 @@ func clone(in Input) Input {
 	c.Instances = append([]Instance(nil), in.Instances...)
 	return c
 }
+
+func TestTaskOfTakesTheControlPlanesStopCodeFirst(t *testing.T) {
+	stored := &ecs.Task{
+		ID: "t1", StartedBy: "ecs-svc/1", ContainerInstanceID: "i-1", CreatedAt: t0,
+		DesiredStatus: ecs.TaskStopped, StopCode: ecs.StopServiceSchedulerInitiated, StoppedReason: "Scaling activity initiated by (deployment ecs-svc/1)",
+		Known: ecs.Known{
+			LastStatus: ecs.TaskStopped, HealthStatus: ecs.HealthHealthy, StartedAt: t0.Add(time.Second), StoppedAt: t0.Add(time.Minute),
+			StopCode: ecs.StopEssentialContainerExited, StoppedReason: ecs.ReasonEssentialContainerExited,
+		},
+	}
+	want := Task{
+		ID: "t1", DeploymentID: "ecs-svc/1", InstanceID: "i-1",
+		LastStatus: ecs.TaskStopped, DesiredStatus: ecs.TaskStopped, Health: ecs.HealthHealthy, HealthChecked: true,
+		CreatedAt: t0, StartedAt: t0.Add(time.Second), StoppedAt: t0.Add(time.Minute),
+		StopCode: ecs.StopServiceSchedulerInitiated, StoppedReason: "Scaling activity initiated by (deployment ecs-svc/1)",
+	}
+	same(t, "view", want, TaskOf(stored, true))
+	stored.StopCode, stored.StoppedReason = "", ""
+	same(t, "stop code without a StopTask", ecs.StopEssentialContainerExited, TaskOf(stored, true).StopCode)
+}
