@@ -15,13 +15,16 @@ import (
 // running; ECS does not replace what it cannot see). desiredCount is the
 // number of qualifying instances, and the bounds apply to it as to a
 // REPLICA service's, counted in instances: the floor is how many must keep
-// a healthy task, the ceiling how many tasks may be present on them. So
-// with DAEMON's defaults (minimumHealthyPercent 0, maximumPercent 100) an
-// update stops an instance's old task first and then starts the new one;
-// with a maximumPercent above 100 it starts the new one first.
+// a healthy task, the ceiling how many tasks may be present on them. An
+// instance gets a second task only when maximumPercent is above 100.
 //
-// An instance gets a second task only when maximumPercent is above 100:
-// at 100 its old task stops first, and the new one starts once it has.
+// Worked example: 3 instances, an update. With DAEMON's defaults
+// (minimumHealthyPercent 0, maximumPercent 100: floor 0, ceiling 3) every
+// old task stops at once and each instance's new task starts once its old
+// one has stopped. With minimumHealthyPercent 50 (floor ceil(1.5) = 2) one
+// instance at a time goes through that. With maximumPercent 200 (ceiling
+// 6) each new task starts first, beside the old one, which stops once the
+// new one is healthy.
 //
 // A task on an instance that no longer qualifies stops, PENDING or not.
 // On a DRAINING instance a RUNNING daemon task stops last, once the
@@ -54,13 +57,27 @@ func (p *plan) daemon(gs []*group, insts []Instance) {
 	for _, g := range gs {
 		p.stopFor(g, g.pick(func(t *task) bool { return t.active() && t.away && !lingers(t, byID) }))
 	}
+	here := map[string][]occupant{} // every instance's present tasks, PRIMARY's first, then newest deployment first
+	for _, g := range gs {
+		for _, t := range g.tasks {
+			if t.present() {
+				here[t.InstanceID] = append(here[t.InstanceID], occupant{g, t})
+			}
+		}
+	}
 	for _, id := range targets {
-		p.daemonInstance(gs, byID[id])
+		p.daemonInstance(gs[0], byID[id], here[id])
 	}
 	gs[0].target = len(targets)
 	for _, g := range gs[1:] {
 		g.target = g.count(isKept)
 	}
+}
+
+// occupant is a task present on an instance, with its deployment.
+type occupant struct {
+	g *group
+	t *task
 }
 
 // daemonBounds marks the tasks away from the target instances, sets
@@ -99,12 +116,18 @@ func lingers(t *task, byID map[string]Instance) bool {
 }
 
 // daemonInstance brings one target instance to one task of the PRIMARY.
-func (p *plan) daemonInstance(gs []*group, inst Instance) {
-	here := func(f func(*task) bool) func(*task) bool {
-		return func(t *task) bool { return t.InstanceID == inst.ID && f(t) }
+// here are the tasks present on it.
+func (p *plan) daemonInstance(prim *group, inst Instance, here []occupant) {
+	var mine []*task
+	var others []occupant // tasks to go once the PRIMARY's is healthy here
+	for _, o := range here {
+		switch {
+		case o.g == prim && o.t.kept():
+			mine = append(mine, o.t)
+		case o.g == prim && isUnhealthy(o.t), o.g != prim && o.t.active():
+			others = append(others, o)
+		}
 	}
-	prim := gs[0]
-	mine := prim.pick(here(isKept))
 	if len(mine) > 1 { // keep the most advanced, lowest id first among equals
 		best := mine[0]
 		for _, t := range mine[1:] {
@@ -115,24 +138,16 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 		p.stopEach(slices.DeleteFunc(mine, func(t *task) bool { return t == best }), scaling(prim.dep))
 		mine = []*task{best}
 	}
-	others := func(stop func(g *group, ts []*task)) {
-		stop(prim, prim.pick(here(isUnhealthy)))
-		for _, g := range gs[1:] {
-			stop(g, g.pick(here(isActive)))
-		}
-	}
-	present := 0
-	for _, g := range gs {
-		present += g.count(here(isPresent))
-	}
 	switch {
 	case len(mine) == 1 && mine[0].state == healthy: // the instance is covered: the rest go
-		others(p.stopFor)
+		for _, o := range others {
+			p.stopFor(o.g, []*task{o.t})
+		}
 	case len(mine) == 1: // its replacement is on its way: the rest cover until it is healthy
 	case !inst.Connected || !prim.canLaunch():
 	case prim.dep.NextLaunchAt.After(p.now):
 		p.wakeAt(prim.dep.NextLaunchAt)
-	case p.room > 0 && (present == 0 || p.bounds.ceiling > p.desired):
+	case p.room > 0 && (len(here) == 0 || p.bounds.ceiling > p.desired):
 		p.launch(prim, inst.ID, 1)
 	default:
 		p.clearInstance(others)
@@ -144,21 +159,15 @@ func (p *plan) daemonInstance(gs []*group, inst Instance) {
 // (old deployments', the oldest first) all but one freely, since the
 // instance stays covered, and the last one only if the floor can spare
 // the instance.
-func (p *plan) clearInstance(others func(stop func(g *group, ts []*task))) {
-	type occupant struct {
-		g *group
-		t *task
-	}
+func (p *plan) clearInstance(others []occupant) {
 	var well []occupant
-	others(func(g *group, ts []*task) {
-		for _, t := range ts {
-			if t.state == healthy {
-				well = append(well, occupant{g, t})
-			} else {
-				p.stopFor(g, []*task{t})
-			}
+	for _, o := range others {
+		if o.t.state == healthy {
+			well = append(well, o)
+		} else {
+			p.stopFor(o.g, []*task{o.t})
 		}
-	})
+	}
 	keep := 1 // others lists the newest deployment first
 	if len(well) > 0 && p.budget > 0 {
 		keep = 0
