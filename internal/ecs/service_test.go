@@ -1,6 +1,11 @@
 package ecs
 
-import "testing"
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
 
 func TestCircuitBreakerThreshold(t *testing.T) {
 	cases := []struct {
@@ -33,5 +38,28 @@ func TestAddEventKeepsNewestHundred(t *testing.T) {
 	}
 	if len(s.Events) != MaxServiceEvents {
 		t.Fatalf("len(Events) = %d, want %d", len(s.Events), MaxServiceEvents)
+	}
+}
+
+// The service controller's bookkeeping is persisted with the service: a
+// restarted controller must find it as it was left.
+func TestControllerBookkeepingSurvivesTheStore(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	in := Service{
+		Deployments: []Deployment{{
+			ID: "ecs-svc/2", SettledTasks: []string{"a", "b"}, LaunchFailures: 3, NextLaunchAt: at, Rollback: true,
+		}},
+		Stable: &Deployment{ID: "ecs-svc/1", TaskDefinitionARN: "web:1", RolloutState: RolloutCompleted},
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Service
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in.Deployments, out.Deployments) || !reflect.DeepEqual(in.Stable, out.Stable) {
+		t.Errorf("after a round trip through JSON:\n got %+v %+v\nwant %+v %+v", out.Deployments, out.Stable, in.Deployments, in.Stable)
 	}
 }
