@@ -238,3 +238,17 @@ func (p *Placer) SelectStop(cluster, group string, taskIDs []string, k int, stra
 	})
 	return chosen, err
 }
+
+// Qualifies reports, for each of ids (instances of cluster), whether it
+// meets r's attribute requirements and memberOf constraints on the
+// snapshot (scheduler.Snapshot.Qualifies): where a DAEMON service's tasks
+// belong.
+func (p *Placer) Qualifies(cluster string, ids []string, r *scheduler.Request) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) {
+		for _, id := range ids {
+			out[id] = s.Qualifies(id, r)
+		}
+	})
+	return out, err
+}

@@ -105,6 +105,14 @@ func (s *Snapshot) Check(id string, r *Request) string {
 	return ""
 }
 
+// Qualifies reports whether instance id meets r's attribute requirements
+// and memberOf constraints, whatever its status, agent and free capacity:
+// whether a DAEMON service's task belongs there.
+func (s *Snapshot) Qualifies(id string, r *Request) bool {
+	n := s.byID[id]
+	return n != nil && n.known && hasAttributes(n, r.RequiredAttributes) && s.memberOf(n, r.Constraints.MemberOf)
+}
+
 // Match evaluates a cluster query expression on instance id (false when
 // there is no such instance).
 func (s *Snapshot) Match(id string, e *query.Expr) bool {

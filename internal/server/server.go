@@ -92,12 +92,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	placements := placement.NewCache(st, cfg.Log)
-	ecs, err := ecsapi.New(ctx, ecsapi.Config{
-		Store:  st,
-		ARNs:   arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
-		Log:    cfg.Log,
-		Placer: placement.NewPlacer(placements),
-	})
+	placer := placement.NewPlacer(placements)
+	arns := arn.Builder{Region: cfg.Region, Account: cfg.AccountID}
+	ecs, err := ecsapi.New(ctx, ecsapi.Config{Store: st, ARNs: arns, Log: cfg.Log, Placer: placer})
 	if err != nil {
 		stop()
 		_ = s.Close()
@@ -105,17 +102,23 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	verifier := &awsjson.Verifier{Mode: cfg.Auth, Credentials: cfg.Credentials}
 	agents := agentapi.New(agentapi.Config{
-		Store: st, ECS: ecs, ARNs: arn.Builder{Region: cfg.Region, Account: cfg.AccountID},
+		Store: st, ECS: ecs, ARNs: arns,
 		Verifier: verifier, Log: cfg.Log, HeartbeatTimeout: cfg.AgentHeartbeatTimeout,
 	})
 	s.stop, s.loops = stop, make(chan struct{})
 	retention := &controller.Retention{Store: st, Log: cfg.Log, Retention: cfg.TaskRetention, Now: time.Now}
+	services := &controller.Services{Store: st, Placer: placer, ARNs: arns, Log: cfg.Log, ID: s.Addr()}
 	go func() {
 		defer close(s.loops)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			retention.Run(loopCtx)
+		}()
+		serviced := make(chan struct{})
+		go func() {
+			defer close(serviced)
+			services.Run(loopCtx)
 		}()
 		cached := make(chan struct{})
 		go func() {
@@ -125,6 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		agents.Run(loopCtx)
 		<-done
 		<-cached
+		<-serviced
 	}()
 	s.api.Store(awsjson.NewServer(verifier, cfg.Log, ecs.Service()))
 	s.agents.Store(agents)

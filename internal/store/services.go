@@ -52,6 +52,19 @@ func (s *Store) ForEachService(ctx context.Context, cluster string, fn func(*ecs
 	})
 }
 
+// ForEachServiceRev calls fn for every service of every cluster with its
+// mod revision, until fn returns false: what a writer that compares
+// revisions (the service controller) lists. Values are shared; see Store.
+func (s *Store) ForEachServiceRev(ctx context.Context, fn func(svc *ecs.Service, modRev int64) bool) error {
+	return s.scan(ctx, servicesPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
+		v, err := decodeKV[ecs.Service](s.decode, kv)
+		if err != nil {
+			return false, err
+		}
+		return fn(v, kv.ModRevision), nil
+	})
+}
+
 // ServicesAt returns every service of a cluster, or of every cluster when
 // cluster is "", read at one etcd revision, and that revision: a watch
 // from rev+1 (WatchServices, WatchClusterServices) then sees every later
@@ -148,6 +161,17 @@ func (s *Store) UpdateService(ctx context.Context, cluster, name string, change 
 // transaction's own.
 func (tx *Tx) GetService(cluster, name string) (*ecs.Service, error) {
 	return getJSON[ecs.Service](tx, serviceKey(cluster, name))
+}
+
+// GetServiceRev reads a service within the transaction with its mod
+// revision, so that a writer can tell whether it is still the version it
+// decided on.
+func (tx *Tx) GetServiceRev(cluster, name string) (*ecs.Service, int64, error) {
+	svc, err := tx.GetService(cluster, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	return svc, tx.reads[serviceKey(cluster, name)], nil
 }
 
 // CreateService writes a new service. It fails with ErrServiceExists while
