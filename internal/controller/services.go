@@ -70,9 +70,9 @@ type loop struct {
 	*Services
 	w     *world
 	defs  *taskDefs
-	rev   int64                   // the world reflects every change up to rev
-	dirty map[serviceKey]bool     // to step as soon as the world allows
-	after map[serviceKey]int64    // a service's own write the world must reflect first
+	rev   int64                    // the world reflects every change up to rev
+	dirty map[serviceKey]bool      // to step as soon as the world allows
+	after map[serviceKey]int64     // a service's own write the world must reflect first
 	wake  map[serviceKey]time.Time // to step at this time, if not before
 }
 

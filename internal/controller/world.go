@@ -18,13 +18,13 @@ type serviceKey struct{ cluster, name string }
 //
 // A world is used by one goroutine; nothing here locks.
 type world struct {
-	services  map[serviceKey]*ecs.Service
+	services map[serviceKey]*ecs.Service
 	// serviceRev is each service's mod revision as the world has it: a
 	// write decided on the world compares it, so that it never overwrites
 	// a change the world has not seen (an UpdateService).
 	serviceRev map[serviceKey]int64
-	tasks     map[serviceKey]map[string]*ecs.Task
-	instances map[string]map[string]*ecs.ContainerInstance // cluster → id →
+	tasks      map[serviceKey]map[string]*ecs.Task
+	instances  map[string]map[string]*ecs.ContainerInstance // cluster → id →
 	// taskService remembers each task's service, so that a deletion
 	// (which carries no value) finds the service it concerns.
 	taskService map[string]serviceKey // cluster/id →

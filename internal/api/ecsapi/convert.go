@@ -2,7 +2,6 @@ package ecsapi
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,15 +34,6 @@ func optTime(t time.Time) *wire.Time {
 		return nil
 	}
 	return wire.NewTime(t)
-}
-
-// intString is an optional integer as the optional string ECS reports it
-// as ("256"); "" when absent.
-func intString(v *int32) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.Itoa(int(*v))
 }
 
 // required checks that a required string member is present and not empty.
