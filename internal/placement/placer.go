@@ -252,3 +252,14 @@ func (p *Placer) Qualifies(cluster string, ids []string, r *scheduler.Request) (
 	})
 	return out, err
 }
+
+// TaskCounts are the cluster's RUNNING tasks and its tasks not yet
+// RUNNING (still desired RUNNING), as of every write committed before the
+// call.
+func (p *Placer) TaskCounts(ctx context.Context, cluster string) (running, pending int, err error) {
+	if err := p.cache.Sync(ctx); err != nil {
+		return 0, 0, err
+	}
+	err = p.cache.With(cluster, func(s *scheduler.Snapshot) { running, pending = s.TaskCounts() })
+	return running, pending, err
+}

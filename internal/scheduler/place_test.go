@@ -327,3 +327,13 @@ func BenchmarkPlace(b *testing.B) {
 		}
 	}
 }
+
+func TestQualifiesIgnoresStatusAgentAndCapacity(t *testing.T) {
+	s := NewSnapshot()
+	s.PutInstance(inst("web", disconnected, cpu(0), attr("tier", "web")))
+	s.PutInstance(inst("batch", attr("tier", "batch")))
+	r := req(1, memberOf(t, "attribute:tier == web"))
+	if !s.Qualifies("web", r) || s.Qualifies("batch", r) || s.Qualifies("gone", r) {
+		t.Errorf("Qualifies web, batch, gone = %v, %v, %v; want true, false, false", s.Qualifies("web", r), s.Qualifies("batch", r), s.Qualifies("gone", r))
+	}
+}

@@ -57,6 +57,9 @@ type Snapshot struct {
 	memo          map[string][]int8 // static memberOf expression → result per node
 	scratch       planScratch
 	registered    int // nodes ACTIVE or DRAINING (Registered)
+	// running and stored count the tasks the store holds (not the
+	// assumed ones): stored in all, running those RUNNING (TaskCounts).
+	running, stored int
 }
 
 // NewSnapshot returns an empty snapshot.
@@ -240,16 +243,29 @@ func (s *Snapshot) PutTask(t Task) {
 		ref = &taskRef{node: s.nodeFor(t.InstanceID), group: t.Group}
 		s.tasks[t.ID] = ref
 		s.addGroup(ref.node, t.Group, 1)
+		s.stored++
+	} else if ref.assumed != nil {
+		s.stored++
 	}
 	ref.assumed = nil // seen in the store: its assumption lives on the node until the instance record catches up
 	if ref.running != t.Running {
 		ref.running = t.Running
 		if t.Running {
 			ref.node.running++
+			s.running++
 		} else {
 			ref.node.running--
+			s.running--
 		}
 	}
+}
+
+// TaskCounts are the cluster's stored tasks still desired RUNNING: how
+// many are RUNNING, and how many are not yet (DescribeClusters'
+// runningTasksCount and pendingTasksCount). Kept as tasks change, never
+// counted by a scan.
+func (s *Snapshot) TaskCounts() (running, pending int) {
+	return s.running, s.stored - s.running
 }
 
 // RemoveTask stops counting a task.
@@ -260,8 +276,12 @@ func (s *Snapshot) RemoveTask(id string) {
 	}
 	delete(s.tasks, id)
 	s.addGroup(ref.node, ref.group, -1)
+	if ref.assumed == nil {
+		s.stored--
+	}
 	if ref.running {
 		ref.node.running--
+		s.running--
 	}
 }
 

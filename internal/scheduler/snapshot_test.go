@@ -46,6 +46,42 @@ func TestSnapshotAssumptionLifecycle(t *testing.T) {
 	}
 }
 
+func TestSnapshotTaskCounts(t *testing.T) {
+	web := func(id string, edit func(*Task)) Task {
+		tk := Task{ID: id, InstanceID: "a", Group: "family:web"}
+		edit(&tk)
+		return tk
+	}
+	pending := func(*Task) {}
+	running := func(tk *Task) { tk.Running = true }
+	stopped := func(tk *Task) { tk.Stopped = true }
+	steps := []struct {
+		name                     string
+		do                       func(s *Snapshot)
+		wantRunning, wantPending int
+	}{
+		{"an assumed task is not counted yet", func(s *Snapshot) { s.Assume("t1", "a", "family:web", ecs.Requirements{}) }, 0, 0},
+		{"stored, it is pending", func(s *Snapshot) { s.PutTask(web("t1", pending)) }, 0, 1},
+		{"another pending", func(s *Snapshot) { s.PutTask(web("t2", pending)) }, 0, 2},
+		{"the first runs", func(s *Snapshot) { s.PutTask(web("t1", running)) }, 1, 1},
+		{"reported twice, counted once", func(s *Snapshot) { s.PutTask(web("t1", running)) }, 1, 1},
+		{"a forgotten assumption changes nothing", func(s *Snapshot) {
+			s.Assume("t3", "a", "family:web", ecs.Requirements{})
+			s.Forget([]string{"t3"})
+		}, 1, 1},
+		{"the running one stops", func(s *Snapshot) { s.PutTask(web("t1", stopped)) }, 0, 1},
+		{"the pending one is removed", func(s *Snapshot) { s.RemoveTask("t2") }, 0, 0},
+	}
+	s := NewSnapshot()
+	s.PutInstance(inst("a"))
+	for _, st := range steps {
+		st.do(s)
+		if r, p := s.TaskCounts(); r != st.wantRunning || p != st.wantPending {
+			t.Fatalf("after %q: running %d, pending %d; want %d, %d", st.name, r, p, st.wantRunning, st.wantPending)
+		}
+	}
+}
+
 func TestSnapshotAccounts(t *testing.T) {
 	s := NewSnapshot()
 	s.PutInstance(inst("a", func(i *Instance) { i.Revision = 10 }))

@@ -101,6 +101,13 @@ func TestServiceReachesSteadyStateAndReplacesAKilledTask(t *testing.T) {
 			t.Errorf("no event %q in %s", want, dump(svc.Events))
 		}
 	}
+	clusters, err := c.DescribeClusters(ctx(t), &ecs.DescribeClustersInput{Clusters: []string{cluster}})
+	if err != nil || len(clusters.Clusters) != 1 {
+		t.Fatalf("DescribeClusters: %v", err)
+	}
+	if cl := clusters.Clusters[0]; cl.RunningTasksCount != 4 || cl.PendingTasksCount != 0 || cl.ActiveServicesCount != 1 {
+		t.Errorf("cluster counts running %d, pending %d, services %d; want 4, 0, 1", cl.RunningTasksCount, cl.PendingTasksCount, cl.ActiveServicesCount)
+	}
 	tasks := serviceTasks(t, c, cluster, name, types.DesiredStatusRunning)
 	if len(tasks) != 4 {
 		t.Fatalf("%d tasks desired RUNNING, want 4", len(tasks))

@@ -145,11 +145,15 @@ var allClusterFields = map[wire.ClusterField]bool{
 }
 
 func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wire.ClusterField]bool) (*wire.Cluster, error) {
-	// Counts are derived from the resources they count, never stored here.
-	// The task counts stay zero until a watch-fed cluster summary can give
-	// them without a scan of the cluster's tasks per describe; services are
-	// few enough per cluster (ECS allows 5,000) to count by a scan.
+	// Counts are derived from the resources they count, never stored here:
+	// task counts from the placement engine's watch-fed snapshot, which
+	// keeps them as tasks change; services are few enough per cluster (ECS
+	// allows 5,000) to count by a scan.
 	instances, err := a.registeredInstances(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	running, pending, err := a.placer.TaskCounts(ctx, c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +166,8 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 		ClusterName:                       ptr(c.Name),
 		Status:                            ptr(string(c.Status)),
 		RegisteredContainerInstancesCount: i32(len(instances)),
-		RunningTasksCount:                 i32(0),
-		PendingTasksCount:                 i32(0),
+		RunningTasksCount:                 i32(running),
+		PendingTasksCount:                 i32(pending),
 		ActiveServicesCount:               i32(services[ecs.ServiceActive]),
 		CapacityProviders:                 []string{},
 		DefaultCapacityProviderStrategy:   []wire.CapacityProviderStrategyItem{},
@@ -178,7 +182,7 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 		out.Tags = tagsToWire(c.Tags)
 	}
 	if include[wire.ClusterFieldStatistics] {
-		out.Statistics = clusterStatistics(services)
+		out.Statistics = clusterStatistics(services, running, pending)
 	}
 	if include[wire.ClusterFieldAttachments] {
 		out.Attachments = []wire.Attachment{}
@@ -187,14 +191,13 @@ func (a *API) clusterToWire(ctx context.Context, c *ecs.Cluster, include map[wir
 }
 
 // clusterStatistics are DescribeClusters' STATISTICS, by launch type:
-// every berth service is EC2; task counts are not kept yet (see
-// clusterToWire).
-func clusterStatistics(services map[ecs.ServiceStatus]int) []wire.KeyValuePair {
+// every berth task and service is EC2.
+func clusterStatistics(services map[ecs.ServiceStatus]int, running, pending int) []wire.KeyValuePair {
 	stats := []struct {
 		name  string
 		value int
 	}{
-		{"runningEC2TasksCount", 0}, {"runningFargateTasksCount", 0}, {"pendingEC2TasksCount", 0}, {"pendingFargateTasksCount", 0},
+		{"runningEC2TasksCount", running}, {"runningFargateTasksCount", 0}, {"pendingEC2TasksCount", pending}, {"pendingFargateTasksCount", 0},
 		{"activeEC2ServiceCount", services[ecs.ServiceActive]}, {"activeFargateServiceCount", 0},
 		{"drainingEC2ServiceCount", services[ecs.ServiceDraining]}, {"drainingFargateServiceCount", 0},
 	}
