@@ -203,10 +203,11 @@ func (b *berthSide) registerTaskDefinition(ctx context.Context, rev int) (string
 }
 
 // berthRun times one berth round: CreateService of o.replicas tasks of
-// revision 1 to steady, UpdateService to revision 2 to steady, then
+// revision 1 to steady, then (if updates) UpdateService to revision 2 to
+// steady, then
 // deletes the service with force and waits for its containers to be gone
 // (not timed). Errors are returned as swarmRun's are.
-func (b *berthSide) berthRun(ctx context.Context, o options, name string) (res berthResult, measureErr, cleanupErr error) {
+func (b *berthSide) berthRun(ctx context.Context, o options, name string, updates bool) (res berthResult, measureErr, cleanupErr error) {
 	t0, cpu0 := time.Now(), takeCPU(b.procs())
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	_, err := b.ecs.CreateService(cctx, &ecs.CreateServiceInput{
@@ -225,6 +226,9 @@ func (b *berthSide) berthRun(ctx context.Context, o options, name string) (res b
 	defer func() { cleanupErr = b.deleteService(context.WithoutCancel(ctx), o, name) }()
 	if res.create, err = b.await(ctx, o, t0, cpu0, name, 1); err != nil {
 		return res, fmt.Errorf("create: %w", err), nil
+	}
+	if !updates {
+		return res, nil, nil
 	}
 	t0, cpu0 = time.Now(), takeCPU(b.procs())
 	cctx, cancel = context.WithTimeout(ctx, callTimeout)

@@ -16,6 +16,14 @@ import (
 // cost little CPU on a 2-CPU machine.
 const pollInterval = 100 * time.Millisecond
 
+// stallTimeout ends a phase early when nothing at all changes: the same
+// counts, states and deployments in every poll for this long. The
+// slowest healthy phase, Swarm's one-at-a-time update, changes something
+// every 2 s or so; a side that never starts a task (berth before its
+// service controller) fails after this rather than after the whole
+// phaseTimeout.
+const stallTimeout = time.Minute
+
 // observation is what one poll of one side saw, in terms both sides share.
 type observation struct {
 	// running counts the tasks of the target revision (berth: task
@@ -30,6 +38,12 @@ type observation struct {
 	done bool
 	// detail describes the state in a few words, for a timeout's message.
 	detail string
+}
+
+// String describes o for an error message.
+func (o observation) String() string {
+	return fmt.Sprintf("last seen %d of the target revision running, %d of another revision running, done %v (%s)",
+		o.running, o.stale, o.done, o.detail)
 }
 
 // steady is the criterion both sides are timed to, and the same for both:
@@ -50,8 +64,6 @@ type phase struct {
 	steady time.Duration
 	// cpu is what the machine spent from the start to steady.
 	cpu cpuSpent
-	// polls is how many observations were made.
-	polls int
 }
 
 // observeFunc makes one observation of one side.
@@ -69,8 +81,9 @@ func awaitSteady(ctx context.Context, t0 time.Time, cpu0 cpuSample, procs []*ben
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var (
-		ph   phase
-		last observation
+		ph        phase
+		last      observation
+		changedAt = time.Now()
 	)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -81,8 +94,9 @@ func awaitSteady(ctx context.Context, t0 time.Time, cpu0 cpuSample, procs []*ben
 			return ph, err
 		}
 		if err == nil {
-			ph.polls++
-			last = o
+			if o != last {
+				last, changedAt = o, time.Now()
+			}
 			if ph.allRunning == 0 && o.running == want {
 				ph.allRunning = seen
 			}
@@ -92,10 +106,12 @@ func awaitSteady(ctx context.Context, t0 time.Time, cpu0 cpuSample, procs []*ben
 				return ph, nil
 			}
 		}
+		if time.Since(changedAt) > stallTimeout {
+			return ph, fmt.Errorf("no change for %s, %s after the start: %s", stallTimeout, seen.Round(time.Second), last)
+		}
 		select {
 		case <-ctx.Done():
-			return ph, fmt.Errorf("not steady after %s: last seen %d of %d running, %d of another revision running, done %v (%s): %w",
-				timeout, last.running, want, last.stale, last.done, last.detail, ctx.Err())
+			return ph, fmt.Errorf("not steady after %s: %s: %w", timeout, last, ctx.Err())
 		case <-tick.C:
 		}
 	}

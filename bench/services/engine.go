@@ -8,18 +8,18 @@ import (
 	"strings"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/berth-org/berth/bench/internal/benchkit"
 )
 
 const (
 	// testImage is built locally by scripts/ensure-docker.sh ('make
 	// docker'); no registry is reachable, so neither side ever pulls.
 	testImage = "berth-test/busybox:latest"
-	// dockerTimeout bounds one docker CLI command or Engine API call. A
-	// 'docker service create' or a task list takes milliseconds; tens of
-	// seconds mean the engine is stuck.
-	dockerTimeout = 60 * time.Second
+	// dockerTimeout bounds one docker CLI command or Engine API call: a
+	// 'docker service create' or a task list takes milliseconds.
+	dockerTimeout = benchkit.DockerTimeout
 	// connectTimeout bounds the Engine API ping and version negotiation.
 	connectTimeout = 10 * time.Second
 	// containerPollInterval paces the unmeasured waits for containers to
@@ -83,60 +83,21 @@ func docker(ctx context.Context, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// labelled lists the ids of every container, running or not, with label
-// key=value.
-func (e *engine) labelled(ctx context.Context, key, value string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, dockerTimeout)
-	defer cancel()
-	res, err := e.api.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", key+"="+value)})
-	if err != nil {
-		return nil, fmt.Errorf("list containers %s=%s: %w", key, value, err)
-	}
-	ids := make([]string, 0, len(res.Items))
-	for _, c := range res.Items {
-		ids = append(ids, c.ID)
-	}
-	return ids, nil
-}
-
 // removeLabelled force-removes every container with label key=value: the
 // last resort of a clean-up, after the orchestrator had its chance.
 func (e *engine) removeLabelled(ctx context.Context, key, value string) error {
-	ids, err := e.labelled(ctx, key, value)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, id := range ids {
-		cctx, cancel := context.WithTimeout(ctx, dockerTimeout)
-		_, err := e.api.ContainerRemove(cctx, id, client.ContainerRemoveOptions{Force: true})
-		cancel()
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove %s: %w", id, err))
-		}
-	}
-	return errors.Join(errs...)
+	_, err := benchkit.RemoveLabelled(ctx, e.api, key, value)
+	return err
 }
 
 // awaitNoneLabelled waits until no container with label key=value exists.
 func (e *engine) awaitNoneLabelled(ctx context.Context, key, value string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		ids, err := e.labelled(ctx, key, value)
-		if err == nil && len(ids) == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d container(s) %s=%s still there after %s (last error: %v): %w", len(ids), key, value, timeout, err, ctx.Err())
-		case <-time.After(containerPollInterval):
-		}
-	}
+	return benchkit.AwaitNoneLabelled(ctx, e.api, key, value, timeout, containerPollInterval)
 }
 
-// runningContainers counts the engine's running containers: at the start,
-// another user's load on the same engine and CPUs.
+// runningContainers counts the engine's running containers. Counted after
+// the set-up and before the rounds, none are this run's: they are another
+// user's load on the same engine and CPUs.
 func (e *engine) runningContainers(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, dockerTimeout)
 	defer cancel()

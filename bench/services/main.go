@@ -19,9 +19,13 @@
 // every 100 ms. The time until all tasks of the target revision were
 // first seen running is reported too.
 //
-// Rounds alternate the order of the two sides (Swarm first, then berth
-// first, ...), so that neither gains from a warmer engine every time, and
-// the medians are reported. The berth half builds ./cmd/berth and runs
+// First each side creates and removes a small service, unmeasured (the
+// warm-up). Then come the measured rounds, one by default: a Swarm round
+// of 100 takes about 4 minutes, its one-at-a-time update 3 of them. The
+// rounds alternate the order of the two sides (Swarm first in round 1,
+// berth first in round 2, ...), so that with -rounds 2 or more neither
+// gains from a warmer engine every time, and medians are reported. The
+// berth half builds ./cmd/berth and runs
 // 'berth server' and the agents as separate processes on loopback with
 // their data in a temporary directory; the Swarm half runs 'docker swarm
 // init' (refusing a swarm it did not create) and leaves the swarm at the
@@ -90,13 +94,14 @@ type options struct {
 	only       string
 	rounds     int
 	replicas   int
+	warmup     int // replicas of the warm-up service; 0: no warm-up
 	agents     int
 	startFirst bool
 	berthBin   string
 	logDir     string
 	// runID names this run's services and labels; set by benchmark.
 	runID string
-	// source says which berth was measured; set by berthBinary.
+	// source says which berth was measured; set by setUpBerth.
 	source string
 }
 
@@ -106,8 +111,9 @@ func (o options) berth() bool { return o.only != onlySwarm }
 func main() {
 	var o options
 	flag.StringVar(&o.only, "only", onlyBoth, "which side to run: both, swarm (needs no berth services) or berth")
-	flag.IntVar(&o.rounds, "rounds", 2, "rounds; the sides alternate which goes first, and medians are reported")
+	flag.IntVar(&o.rounds, "rounds", 1, "measured rounds; the sides alternate which goes first (Swarm in round 1), and medians are reported")
 	flag.IntVar(&o.replicas, "replicas", 100, "desired count of the service on both sides")
+	flag.IntVar(&o.warmup, "warmup-replicas", 10, "replicas of an unmeasured service each side creates and removes before the rounds (0: none)")
 	flag.IntVar(&o.agents, "agents", 3, "berth agents on the Docker Engine")
 	flag.BoolVar(&o.startFirst, "swarm-start-first", true, "also time a Swarm rolling update with --update-parallelism 0 --update-order start-first, like berth's default")
 	flag.StringVar(&o.berthBin, "berth", "", "berth binary to benchmark; a wrapper script must exec it, since CPU is read by PID (default: go build ./cmd/berth into a temp dir)")
@@ -117,8 +123,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench-services: -only is both, swarm or berth, not %q\n", o.only)
 		os.Exit(2)
 	}
-	if o.rounds < 1 || o.replicas < 1 || o.replicas > maxReplicas || o.agents < 1 || flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "bench-services: need -rounds >= 1, 1 <= -replicas <= %d, -agents >= 1 and no arguments\n", maxReplicas)
+	if o.rounds < 1 || o.replicas < 1 || o.replicas > maxReplicas || o.warmup < 0 || o.warmup > maxReplicas || o.agents < 1 || flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench-services: need -rounds >= 1, 1 <= -replicas <= %d, 0 <= -warmup-replicas <= %d, -agents >= 1 and no arguments\n", maxReplicas, maxReplicas)
 		os.Exit(2)
 	}
 	os.Exit(benchmark(o))
@@ -163,7 +169,8 @@ func runBound(o options) time.Duration {
 		phases += 2
 	}
 	perRound := time.Duration(phases)*phaseTimeout(o.replicas) + 2*removeTimeout(o.replicas)
-	return setupBound + time.Duration(o.rounds)*perRound
+	warmup := 2 * (phaseTimeout(o.warmup) + removeTimeout(o.warmup))
+	return setupBound + warmup + time.Duration(o.rounds)*perRound
 }
 
 // runAll sets up both sides, runs the rounds and cleans up, whatever
@@ -180,9 +187,6 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 	}
 	defer func() { err = errors.Join(err, e.api.Close()) }()
 	rep = &results{started: time.Now(), engineVersion: e.version}
-	if rep.otherContainers, err = e.runningContainers(ctx); err != nil {
-		return nil, err
-	}
 	if rep.quietBusyPct, err = sampleQuiet(ctx); err != nil {
 		return nil, err
 	}
@@ -204,8 +208,15 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 			return nil, err
 		}
 	}
+	if rep.otherContainers, err = e.runningContainers(ctx); err != nil {
+		return nil, err
+	}
+	rn := &runner{o: *o, sw: sw, b: b, rep: rep}
+	if err := rn.warmUp(ctx); err != nil {
+		return nil, err
+	}
 	for r := range o.rounds {
-		rd, err := runRound(ctx, *o, r, sw, b, rep)
+		rd, err := rn.round(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -217,10 +228,11 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 // setUpBerth builds berth (unless -berth names a binary) and starts the
 // server and the agents.
 func setUpBerth(ctx context.Context, o *options, e *engine, tmp string) (*berthSide, error) {
-	bin, err := berthBinary(ctx, o, tmp)
+	bin, source, err := benchkit.BerthBinary(ctx, "bench-services", o.berthBin, tmp)
 	if err != nil {
 		return nil, err
 	}
+	o.source = source
 	fmt.Fprintf(os.Stderr, "bench-services: starting berth server and %d agents ...\n", o.agents)
 	return startBerth(ctx, *o, e, bin, tmp)
 }
@@ -234,71 +246,6 @@ func (b *berthSide) stopAll(ctx context.Context, o options) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	return b.stop(ctx, o)
-}
-
-// runRound runs one round: Swarm then berth in even rounds, berth then
-// Swarm in odd ones (0-based). A measurement's failure is counted in rep
-// and the round goes on; a failed clean-up ends the run, since the next
-// measurement would start on an engine in an unknown state.
-func runRound(ctx context.Context, o options, r int, sw *swarmMode, b *berthSide, rep *results) (round, error) {
-	var rd round
-	name := fmt.Sprintf("bench-services-%s-r%d", o.runID, r+1)
-	sides := []func() error{
-		func() error {
-			if sw == nil {
-				return nil
-			}
-			fmt.Fprintf(os.Stderr, "bench-services: round %d: Swarm ...\n", r+1)
-			var measureErr, cleanupErr error
-			rd.swarm, measureErr, cleanupErr = sw.swarmRun(ctx, o, name)
-			rd.ranSwarm = true
-			rep.swarmErr.add(measureErr)
-			return cleanupErr
-		},
-		func() error {
-			if b == nil {
-				return nil
-			}
-			fmt.Fprintf(os.Stderr, "bench-services: round %d: berth ...\n", r+1)
-			var measureErr, cleanupErr error
-			rd.berth, measureErr, cleanupErr = b.berthRun(ctx, o, name)
-			rd.ranBerth = true
-			rep.berthErr.add(measureErr)
-			return cleanupErr
-		},
-	}
-	rd.berthFirst = r%2 == 1
-	if rd.berthFirst {
-		sides[0], sides[1] = sides[1], sides[0]
-	}
-	for _, side := range sides {
-		if err := side(); err != nil {
-			return rd, fmt.Errorf("round %d: clean-up: %w", r+1, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return rd, err
-		}
-	}
-	return rd, nil
-}
-
-// berthBinary builds ./cmd/berth into dir unless -berth names a binary,
-// and records which berth is measured in o.source.
-func berthBinary(ctx context.Context, o *options, dir string) (string, error) {
-	if o.berthBin != "" {
-		o.source = o.berthBin
-		return o.berthBin, nil
-	}
-	root, err := benchkit.ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	o.source = "./cmd/berth built from " + root
-	if rev := benchkit.SourceRevision(ctx, root); rev != "" {
-		o.source += " at " + rev
-	}
-	fmt.Fprintln(os.Stderr, "bench-services: building berth ...")
-	return benchkit.BuildBerth(ctx, root, dir)
 }
 
 // sampleQuiet measures how busy the machine is before the benchmark

@@ -37,45 +37,22 @@ type round struct {
 	berth              berthResult
 }
 
-// failures counts one side's failed measurements and keeps the first.
-type failures struct {
-	n     int
-	first error
-}
-
-func (f *failures) add(err error) {
-	if err == nil {
-		return
-	}
-	if f.n == 0 {
-		f.first = err
-	}
-	f.n++
-}
-
 // results is everything one run measured.
 type results struct {
 	started         time.Time
 	engineVersion   string
-	otherContainers int     // running containers on the engine at the start
+	otherContainers int     // running containers on the engine before the rounds
 	quietBusyPct    float64 // machine busy during quietWindow before the start
 	rounds          []round
-	swarmErr        failures
-	berthErr        failures
+	swarmErr        benchkit.Failures
+	berthErr        benchkit.Failures
 }
 
 // phaseRow names one phase in the table and picks it from a round.
 type phaseRow struct {
 	name  string
-	berth bool                       // the phase is berth's (it has a berth CPU figure)
+	berth bool                      // the phase is berth's (it has a berth CPU figure)
 	get   func(round) (phase, bool) // the phase, and whether its side ran
-}
-
-// kv collects the RESULT line's key=value pairs in order.
-type kv []string
-
-func (k *kv) add(key, format string, args ...any) {
-	*k = append(*k, key+"="+fmt.Sprintf(format, args...))
 }
 
 // report prints the table and goals, then the RESULT line last. It
@@ -86,35 +63,40 @@ func report(w io.Writer, o options, r *results) (failed bool) {
 	if o.berth() {
 		fmt.Fprintf(w, "berth: %s; %d agents\n", o.source, o.agents)
 	}
-	fmt.Fprintf(w, "docker: Engine %s; running containers at the start: %d; machine CPU busy before the start: %.0f %%\n",
+	fmt.Fprintf(w, "docker: Engine %s; other running containers: %d; machine CPU busy before the start: %.0f %%\n",
 		r.engineVersion, r.otherContainers, r.quietBusyPct)
-	fmt.Fprintf(w, "%d replicas of %s running %q; %d round(s), sides alternating; polled every %s\n",
-		o.replicas, testImage, strings.Join(taskCommand, " "), o.rounds, pollInterval)
+	alternating := ""
+	if o.swarm() && o.berth() {
+		alternating = ", sides alternating"
+	}
+	fmt.Fprintf(w, "%d replicas of %s running %q; %d warm-up replicas; %d round(s)%s; polled every %s\n",
+		o.replicas, testImage, strings.Join(taskCommand, " "), o.warmup, o.rounds, alternating, pollInterval)
 	if o.swarm() {
 		fmt.Fprintf(w, "swarm: %s\n", swarmCommandLine(o))
 	}
 	fmt.Fprintln(w)
 
 	rows := phaseRows(o)
-	printTable(w, o, r, rows)
+	printTable(w, r, rows)
 	fmt.Fprintln(w, "(running: every task of the target revision seen running; steady: that, none of another revision running, and the orchestrator done —")
 	fmt.Fprintln(w, " berth one deployment COMPLETED, Swarm UpdateStatus completed, which comes after Swarm's update monitor, 5 s by default.)")
 	fmt.Fprintln(w, "(CPU columns: medians, from the call that starts the phase to steady; machine = every process, dockerd and containerd included.)")
 
-	var res kv
+	var res benchkit.Pairs
 	f := medians(r, rows)
 	resultPairs(f, &res)
 	reportGoals(w, f, &res)
 	errs := reportErrors(w, r)
-	res.add("errors", "%d", errs)
-	res.add("rounds", "%d", o.rounds)
-	res.add("replicas", "%d", o.replicas)
-	res.add("agents", "%d", o.agents)
-	res.add("other_containers", "%d", r.otherContainers)
-	res.add("quiet_busy_pct", "%.0f", r.quietBusyPct)
-	res.add("nproc", "%d", runtime.NumCPU())
+	res.Add("errors", "%d", errs)
+	res.Add("only", "%s", o.only)
+	res.Add("rounds", "%d", o.rounds)
+	res.Add("replicas", "%d", o.replicas)
+	res.Add("agents", "%d", o.agents)
+	res.Add("other_containers", "%d", r.otherContainers)
+	res.Add("quiet_busy_pct", "%.0f", r.quietBusyPct)
+	res.Add("nproc", "%d", runtime.NumCPU())
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "RESULT "+strings.Join(res, " "))
+	fmt.Fprintln(w, res.Line())
 	return errs > 0
 }
 
@@ -142,15 +124,18 @@ func phaseRows(o options) []phaseRow {
 }
 
 // printTable prints one line per phase and criterion, a column per round.
-func printTable(w io.Writer, o options, r *results, rows []phaseRow) {
+func printTable(w io.Writer, r *results, rows []phaseRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "phase\tuntil\t"
 	for i, rd := range r.rounds {
-		first := "Swarm first"
-		if rd.berthFirst {
-			first = "berth first"
+		first := ""
+		switch {
+		case rd.ranSwarm && rd.ranBerth && rd.berthFirst:
+			first = " (berth first)"
+		case rd.ranSwarm && rd.ranBerth:
+			first = " (Swarm first)"
 		}
-		header += fmt.Sprintf("round %d (%s) s\t", i+1, first)
+		header += fmt.Sprintf("round %d%s s\t", i+1, first)
 	}
 	fmt.Fprintln(tw, header+"median s\tmachine CPU s\tberth CPU s\tmachine busy %\t")
 	for _, row := range rows {
@@ -161,16 +146,11 @@ func printTable(w io.Writer, o options, r *results, rows []phaseRow) {
 			line := row.name + "\t" + until + "\t"
 			for _, rd := range r.rounds {
 				ph, _ := row.get(rd)
-				line += secs(pick(ph, until)) + "\t"
+				line += benchkit.Secs(pick(ph, until)) + "\t"
 			}
-			line += secs(medianOf(r, row, until)) + "\t"
+			line += benchkit.Secs(medianOf(r, row, until)) + "\t"
 			if until == "steady" {
-				c := medianCPU(r, row)
-				proc := "" // Swarm runs inside dockerd: its CPU is the machine's
-				if row.berth {
-					proc = fmt.Sprintf("%.1f", c.proc.Seconds())
-				}
-				line += fmt.Sprintf("%.1f\t%s\t%.0f\t", c.machine.Seconds(), proc, c.machineBusyPct())
+				line += cpuCells(medianCPU(r, row), row.berth)
 			} else {
 				line += "\t\t\t"
 			}
@@ -178,6 +158,19 @@ func printTable(w io.Writer, o options, r *results, rows []phaseRow) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// cpuCells are the CPU columns of a steady row: NA when no round reached
+// it, and no berth figure for Swarm, which runs inside dockerd.
+func cpuCells(c cpuSpent, berth bool) string {
+	if c.wall <= 0 {
+		return "NA\tNA\tNA\t"
+	}
+	proc := ""
+	if berth {
+		proc = fmt.Sprintf("%.1f", c.proc.Seconds())
+	}
+	return fmt.Sprintf("%.1f\t%s\t%.0f\t", c.machine.Seconds(), proc, c.machineBusyPct())
 }
 
 func ranAny(r *results, row phaseRow) bool {
@@ -240,24 +233,24 @@ func medians(r *results, rows []phaseRow) figures {
 
 // resultPairs adds the RESULT line's figures: the issue's six first, then
 // the start-first comparison and the "running" times.
-func resultPairs(f figures, res *kv) {
-	res.add("swarm_create_s", "%s", secs(f.steady[rowSwarmCreate]))
-	res.add("berth_create_s", "%s", secs(f.steady[rowBerthCreate]))
-	res.add("create_ratio", "%s", ratio(f.steady[rowBerthCreate], f.steady[rowSwarmCreate]))
-	res.add("swarm_update_s", "%s", secs(f.steady[rowSwarmUpdate]))
-	res.add("berth_update_s", "%s", secs(f.steady[rowBerthUpdate]))
-	res.add("update_ratio", "%s", ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmUpdate]))
-	res.add("swarm_update_start_first_s", "%s", secs(f.steady[rowSwarmStartFirst]))
-	res.add("update_ratio_start_first", "%s", ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmStartFirst]))
+func resultPairs(f figures, res *benchkit.Pairs) {
+	res.Add("swarm_create_s", "%s", benchkit.Secs(f.steady[rowSwarmCreate]))
+	res.Add("berth_create_s", "%s", benchkit.Secs(f.steady[rowBerthCreate]))
+	res.Add("create_ratio", "%s", benchkit.Ratio(f.steady[rowBerthCreate], f.steady[rowSwarmCreate]))
+	res.Add("swarm_update_s", "%s", benchkit.Secs(f.steady[rowSwarmUpdate]))
+	res.Add("berth_update_s", "%s", benchkit.Secs(f.steady[rowBerthUpdate]))
+	res.Add("update_ratio", "%s", benchkit.Ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmUpdate]))
+	res.Add("swarm_update_start_first_s", "%s", benchkit.Secs(f.steady[rowSwarmStartFirst]))
+	res.Add("update_ratio_start_first", "%s", benchkit.Ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmStartFirst]))
 	for i, key := range [numRows]string{"swarm_create", "berth_create", "swarm_update", "berth_update", "swarm_update_start_first"} {
-		res.add(key+"_running_s", "%s", secs(f.running[i]))
+		res.Add(key+"_running_s", "%s", benchkit.Secs(f.running[i]))
 	}
 }
 
 // reportGoals prints whether berth met the goal ratio on create and on
 // the rolling update (against Swarm's default update config, as the
 // issue states it), and adds the verdicts to res.
-func reportGoals(w io.Writer, f figures, res *kv) {
+func reportGoals(w io.Writer, f figures, res *benchkit.Pairs) {
 	fmt.Fprintln(w, "\ngoals:")
 	for _, g := range []struct {
 		name, key    string
@@ -269,8 +262,8 @@ func reportGoals(w io.Writer, f figures, res *kv) {
 		known := g.berth > 0 && g.swarm > 0
 		met := known && float64(g.berth) <= goalRatio*float64(g.swarm)
 		fmt.Fprintf(w, "  %s: berth <= %.1f × Swarm:  %s s vs %s s (ratio %s)  %s\n",
-			g.name, goalRatio, secs(g.berth), secs(g.swarm), ratio(g.berth, g.swarm), metWord(met, known))
-		res.add(g.key, "%s", goalValue(met, known))
+			g.name, goalRatio, benchkit.Secs(g.berth), benchkit.Secs(g.swarm), benchkit.Ratio(g.berth, g.swarm), benchkit.MetWord(met, known))
+		res.Add(g.key, "%s", benchkit.GoalValue(met, known))
 	}
 }
 
@@ -279,48 +272,16 @@ func reportGoals(w io.Writer, f figures, res *kv) {
 func reportErrors(w io.Writer, r *results) int {
 	for _, e := range []struct {
 		name string
-		f    failures
+		f    benchkit.Failures
 	}{{"Swarm", r.swarmErr}, {"berth", r.berthErr}} {
-		if e.f.n > 0 {
-			fmt.Fprintf(w, "\n%s: %d failed round(s); first: %v\n", e.name, e.f.n, e.f.first)
+		if e.f.N > 0 {
+			fmt.Fprintf(w, "\n%s: %d failed measurement(s); first: %v\n", e.name, e.f.N, e.f.First)
 		}
 	}
-	return r.swarmErr.n + r.berthErr.n
+	return r.swarmErr.N + r.berthErr.N
 }
 
 // machine describes where the benchmark ran, for the report header.
 func machine() string {
 	return fmt.Sprintf("%d CPUs, %s %s/%s", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// secs formats a duration in seconds; 0 (not reached or not run) is NA.
-func secs(d time.Duration) string {
-	if d <= 0 {
-		return "NA"
-	}
-	return fmt.Sprintf("%.2f", d.Seconds())
-}
-
-func ratio(a, b time.Duration) string {
-	if a <= 0 || b <= 0 {
-		return "NA"
-	}
-	return fmt.Sprintf("%.2f", float64(a)/float64(b))
-}
-
-func metWord(met, known bool) string {
-	switch {
-	case !known:
-		return "UNKNOWN (no data)"
-	case met:
-		return "MET"
-	}
-	return "NOT MET"
-}
-
-func goalValue(met, known bool) string {
-	if !known {
-		return "NA"
-	}
-	return fmt.Sprint(met)
 }

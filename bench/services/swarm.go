@@ -142,12 +142,13 @@ var (
 	swarmStartFirstUpdate = swarmUpdate{rev: 3, flags: []string{"--update-parallelism", "0", "--update-order", "start-first"}}
 )
 
-// swarmRun times one Swarm round: create, the default rolling update,
-// optionally the start-first one, then removes the service (not timed).
+// swarmRun times one Swarm round: create, then (if updates) the default
+// rolling update and optionally the start-first one, then removes the
+// service (not timed).
 // A failed phase ends the round; its error is returned with what was
 // measured before it. The removal's error is returned apart: the caller
 // must not go on with the engine in an unknown state.
-func (s *swarmMode) swarmRun(ctx context.Context, o options, name string) (res swarmResult, measureErr, cleanupErr error) {
+func (s *swarmMode) swarmRun(ctx context.Context, o options, name string, updates bool) (res swarmResult, measureErr, cleanupErr error) {
 	t0, cpu0 := time.Now(), takeCPU(nil)
 	id, err := docker(ctx, s.createArgs(o, name)...)
 	if err != nil {
@@ -156,6 +157,9 @@ func (s *swarmMode) swarmRun(ctx context.Context, o options, name string) (res s
 	defer func() { cleanupErr = s.remove(context.WithoutCancel(ctx), name, id, removeTimeout(o.replicas)) }()
 	if res.create, err = awaitSteady(ctx, t0, cpu0, nil, o.replicas, phaseTimeout(o.replicas), s.observe(id, 1, t0, false)); err != nil {
 		return res, fmt.Errorf("create: %w", err), nil
+	}
+	if !updates {
+		return res, nil, nil
 	}
 	if res.update, err = s.update(ctx, o, name, id, swarmDefaultUpdate); err != nil {
 		return res, fmt.Errorf("rolling update (default config): %w", err), nil
