@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # STATICCHECK is pinned so that lint results do not change under us.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks bench-placement clean
+.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks bench-placement bench-services clean
 
 all: build
 
@@ -63,6 +63,13 @@ bench-api:
 BENCH_TASKS_FLAGS ?=
 bench-tasks: docker
 	$(GO) run ./bench/tasks $(BENCH_TASKS_FLAGS)
+
+# The service scheduler vs Docker Swarm on the same engine: CreateService of
+# 100 tasks on 3 agents and a 100-task rolling update; last line: RESULT ...
+# e.g. BENCH_SERVICES_FLAGS='-only swarm' (no berth services needed) or '-rounds 2'.
+BENCH_SERVICES_FLAGS ?=
+bench-services: docker
+	$(GO) run ./bench/services $(BENCH_SERVICES_FLAGS)
 
 # The placement engine alone: 5,000 instances, 100,000 tasks; last line: RESULT ...
 bench-placement:
