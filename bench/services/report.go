@@ -72,7 +72,11 @@ func report(w io.Writer, o options, r *results) (failed bool) {
 	fmt.Fprintf(w, "%d replicas of %s running %q; %d warm-up replicas; %d round(s)%s; polled every %s\n",
 		o.replicas, testImage, strings.Join(taskCommand, " "), o.warmup, o.rounds, alternating, pollInterval)
 	if o.swarm() {
-		fmt.Fprintf(w, "swarm: %s\n", swarmCommandLine(o))
+		fmt.Fprintf(w, "swarm: %s\n", shellWords(createArgs(o, "NAME", "IMAGE_ID")))
+		fmt.Fprintf(w, "       %s\n", shellWords(swarmDefaultUpdate.args("NAME")))
+		if o.startFirst {
+			fmt.Fprintf(w, "       %s\n", shellWords(swarmStartFirstUpdate.args("NAME")))
+		}
 	}
 	fmt.Fprintln(w)
 

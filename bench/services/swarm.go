@@ -85,8 +85,9 @@ func initSwarm(ctx context.Context, e *engine) (*swarmMode, error) {
 	return s, err
 }
 
-// removeLeftovers removes the services an interrupted run left in a swarm
-// this benchmark created, and waits for their containers to be gone.
+// removeLeftovers removes every service of this benchmark (an interrupted
+// earlier run's, or this run's after a failed create) and waits for their
+// containers to be gone.
 func (s *swarmMode) removeLeftovers(ctx context.Context) error {
 	res, err := s.e.api.ServiceList(ctx, client.ServiceListOptions{Filters: client.Filters{}.Add("label", runLabel)})
 	if err != nil {
@@ -137,6 +138,12 @@ type swarmUpdate struct {
 	flags []string
 }
 
+// args is the 'docker service update' command line.
+func (u swarmUpdate) args(name string) []string {
+	args := append([]string{"service", "update", "--detach", "--no-resolve-image", "--env-add", revEnv(u.rev)}, u.flags...)
+	return append(args, name)
+}
+
 var (
 	swarmDefaultUpdate    = swarmUpdate{rev: 2}
 	swarmStartFirstUpdate = swarmUpdate{rev: 3, flags: []string{"--update-parallelism", "0", "--update-order", "start-first"}}
@@ -144,15 +151,16 @@ var (
 
 // swarmRun times one Swarm round: create, then (if updates) the default
 // rolling update and optionally the start-first one, then removes the
-// service (not timed).
-// A failed phase ends the round; its error is returned with what was
-// measured before it. The removal's error is returned apart: the caller
-// must not go on with the engine in an unknown state.
+// service (not timed). A failed phase ends the round; its error is
+// returned with what was measured before it. The removal's error is
+// returned apart: the caller must not go on with the engine in an
+// unknown state.
 func (s *swarmMode) swarmRun(ctx context.Context, o options, name string, updates bool) (res swarmResult, measureErr, cleanupErr error) {
 	t0, cpu0 := time.Now(), takeCPU(nil)
-	id, err := docker(ctx, s.createArgs(o, name)...)
+	id, err := docker(ctx, createArgs(o, name, s.e.imageID)...)
 	if err != nil {
-		return res, err, nil
+		// A create that timed out may still have made the service.
+		return res, err, s.removeLeftovers(context.WithoutCancel(ctx))
 	}
 	defer func() { cleanupErr = s.remove(context.WithoutCancel(ctx), name, id, removeTimeout(o.replicas)) }()
 	if res.create, err = awaitSteady(ctx, t0, cpu0, nil, o.replicas, phaseTimeout(o.replicas), s.observe(id, 1, t0, false)); err != nil {
@@ -175,23 +183,22 @@ func (s *swarmMode) swarmRun(ctx context.Context, o options, name string, update
 // createArgs is the 'docker service create' command line: the same
 // image, command, memory limit and stop grace period as berth's task
 // definition.
-func (s *swarmMode) createArgs(o options, name string) []string {
+func createArgs(o options, name, image string) []string {
 	args := []string{"service", "create", "--detach", "--no-resolve-image",
 		"--name", name, "--label", runLabel + "=" + o.runID, "--container-label", runLabel + "=" + o.runID,
 		"--replicas", strconv.Itoa(o.replicas),
 		"--limit-memory", strconv.Itoa(taskMemoryMiB) + "M",
 		"--stop-grace-period", strconv.Itoa(taskStopTimeoutS) + "s",
 		"--env", revEnv(1),
-		s.e.imageID}
+		image}
 	return append(args, taskCommand...)
 }
 
 // update starts one rolling update with 'docker service update' and
 // times it to steady.
 func (s *swarmMode) update(ctx context.Context, o options, name, id string, u swarmUpdate) (phase, error) {
-	args := append([]string{"service", "update", "--detach", "--no-resolve-image", "--env-add", revEnv(u.rev)}, u.flags...)
 	t0, cpu0 := time.Now(), takeCPU(nil)
-	if _, err := docker(ctx, append(args, name)...); err != nil {
+	if _, err := docker(ctx, u.args(name)...); err != nil {
 		return phase{}, err
 	}
 	return awaitSteady(ctx, t0, cpu0, nil, o.replicas, phaseTimeout(o.replicas), s.observe(id, u.rev, t0, true))
@@ -273,10 +280,15 @@ func revEnv(rev int) string { return "BENCH_REV=" + strconv.Itoa(rev) }
 // periods rather than the orchestrator.
 var taskCommand = []string{"sh", "-c", `trap "exit 0" TERM; sleep 3600 & wait`}
 
-// swarmCommandLine is the create command as a person would type it, for
-// the report.
-func swarmCommandLine(o options) string {
-	return "docker service create --detach --no-resolve-image --replicas " + strconv.Itoa(o.replicas) +
-		" --limit-memory " + strconv.Itoa(taskMemoryMiB) + "M --stop-grace-period " + strconv.Itoa(taskStopTimeoutS) + "s" +
-		" --env " + revEnv(1) + " IMAGE_ID " + strings.Join(taskCommand[:2], " ") + " '" + taskCommand[2] + "'"
+// shellWords is "docker ARGS..." as a person would type it, for the
+// report: the arguments with spaces or quotes in single quotes.
+func shellWords(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if strings.ContainsAny(a, " \"") {
+			quoted[i] = "'" + a + "'"
+		}
+	}
+	return "docker " + strings.Join(quoted, " ")
 }
