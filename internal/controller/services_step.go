@@ -46,6 +46,15 @@ func (l *loop) step(ctx context.Context, k serviceKey, svc *ecs.Service) (int64,
 	if err != nil {
 		return 0, time.Time{}, err
 	}
+	if !d.Changed && !a.wouldWrite(&d.Service) {
+		// The tasks to start cannot be placed and the service says so
+		// already. Writing it again would step it again as soon as the
+		// write comes back, and again, for as long as they stay
+		// unplaceable: a busy loop. An instance's change, or the retry,
+		// steps it next.
+		a.forget(l.Placer)
+		return 0, earliest(d.Wake, in.Now.Add(unplacedRetry)), nil
+	}
 	rev, err := l.commit(ctx, k, d, a)
 	if err != nil {
 		a.forget(l.Placer)
@@ -128,6 +137,24 @@ type actions struct {
 type start struct {
 	spec *launch.Spec
 	plan *placement.Plan
+}
+
+// wouldWrite says whether committing the actions of a decision that left
+// the service as it was would still write something, when some of its
+// tasks could not be placed: a stop, a task placed elsewhere, or the event
+// that tasks could not be placed, unless that is the service's newest
+// event already (see addOnce). Without an unplaced task it says yes, and
+// the commit goes ahead as always.
+func (a *actions) wouldWrite(svc *ecs.Service) bool {
+	if len(a.stops) > 0 || a.unplaced == nil {
+		return true
+	}
+	for _, s := range a.starts {
+		if len(s.plan.TaskIDs) > 0 {
+			return true
+		}
+	}
+	return len(svc.Events) == 0 || svc.Events[0].Message != unplacedMessage(svc.Name, a.unplaced)
 }
 
 func (a *actions) forget(p *placement.Placer) {

@@ -1,0 +1,100 @@
+package controller
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-org/berth/internal/api/ecsapi"
+	"github.com/berth-org/berth/internal/arn"
+	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/placement"
+	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
+)
+
+// TestUnplaceableServiceIsWrittenOnce: a service whose task cannot be
+// placed (its cluster's only instance has no agent connected) is written
+// once, with the event saying so; stepping it again on that write writes
+// nothing and asks to be looked at again after unplacedRetry. (It used to
+// write the same service again at every step, and each write, coming
+// back through the watch, stepped it again: a busy loop of writes for as
+// long as the task stayed unplaceable, e.g. while agents reconnected
+// after a server restart.)
+func TestUnplaceableServiceIsWrittenOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, err := store.StartEmbedded(ctx, t.TempDir(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	st := store.New(e.Client())
+	cache := placement.NewCache(st, quiet)
+	go cache.Run(ctx)
+	placer := placement.NewPlacer(cache)
+	arns := arn.Builder{Region: "us-east-1", Account: "000000000000"}
+	api, err := ecsapi.New(ctx, ecsapi.Config{Store: st, ARNs: arns, Log: quiet, Placer: placer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cluster, name = "c", "web"
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(api.CreateCluster(ctx, &wire.CreateClusterRequest{ClusterName: ptr(cluster)}))
+	must(api.RegisterContainerInstance(ctx, &wire.RegisterContainerInstanceRequest{Cluster: ptr(cluster), TotalResources: []wire.Resource{
+		{Name: ptr(ecs.ResourceCPU), Type: ptr("INTEGER"), IntegerValue: ptr(int32(2048))},
+		{Name: ptr(ecs.ResourceMemory), Type: ptr("INTEGER"), IntegerValue: ptr(int32(2048))},
+	}}))
+	must(api.RegisterTaskDefinition(ctx, &wire.RegisterTaskDefinitionRequest{Family: ptr("app"), ContainerDefinitions: []wire.ContainerDefinition{
+		{Name: ptr("app"), Image: ptr("nginx:1.27"), Memory: ptr(int32(64))},
+	}}))
+	must(api.CreateService(ctx, &wire.CreateServiceRequest{Cluster: ptr(cluster), ServiceName: ptr(name), TaskDefinition: ptr("app"), DesiredCount: ptr(int32(1))}))
+
+	c := &Services{Store: st, Placer: placer, ARNs: arns, Log: quiet}
+	k := serviceKey{cluster, name}
+	// step steps the service as a session that has just listed the store
+	// sees it: after the previous step's write came back.
+	step := func() (int64, time.Time) {
+		t.Helper()
+		l := &loop{Services: c, w: newWorld(), defs: newTaskDefs(st)}
+		if err := l.list(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wrote, wake, err := l.step(ctx, k, l.w.services[k])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wrote, wake
+	}
+
+	if wrote, _ := step(); wrote == 0 {
+		t.Fatal("the first step wrote nothing; want the service with the event that its task cannot be placed")
+	}
+	svc, err := st.GetService(ctx, cluster, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unplaced = "(service web) was unable to place a task because no container instance met all of its requirements."
+	if len(svc.Events) == 0 || !strings.HasPrefix(svc.Events[0].Message, unplaced) {
+		t.Fatalf("newest event %v, want %q…", svc.Events[:min(len(svc.Events), 1)], unplaced)
+	}
+	before := time.Now()
+	wrote, wake := step()
+	if wrote != 0 {
+		t.Fatalf("the second step wrote the service again (revision %d); want no write while nothing changed", wrote)
+	}
+	if due := before.Add(unplacedRetry).Truncate(time.Millisecond); wake.Before(due) {
+		t.Fatalf("wake %s, want the unplaced retry, %s after the step", wake, unplacedRetry)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
