@@ -38,16 +38,15 @@ func (s *Store) Campaign(ctx context.Context, name, id string, ttl time.Duration
 func (t *Term) Done() <-chan struct{} { return t.session.Done() }
 
 // Resign ends the term at once, so another candidate need not wait for
-// the lease to expire.
+// the lease to expire. It revokes the lease itself, with a context of its
+// own: the session's may be done already (the process is shutting down),
+// and the session would then fail to revoke it.
 func (t *Term) Resign(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	err := t.election.Resign(ctx)
-	if cerr := t.session.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("resign: %w", err)
+	t.session.Orphan() // stop keeping the lease alive
+	if _, err := t.session.Client().Revoke(ctx, t.session.Lease()); err != nil {
+		return fmt.Errorf("resign: revoke the leader's lease: %w", mapEtcdErr(err))
 	}
 	return nil
 }

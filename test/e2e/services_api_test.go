@@ -156,8 +156,10 @@ func TestServiceDefaultsAndRoundTrip(t *testing.T) {
 		if aws.ToString(out.Service.Status) != "DRAINING" || out.Service.DesiredCount != 0 {
 			t.Fatalf("deleted service: status %s, desiredCount %d", aws.ToString(out.Service.Status), out.Service.DesiredCount)
 		}
-		if s := describeSvc(t, c, cluster, "web"); aws.ToString(s.Status) != "DRAINING" {
-			t.Fatalf("described status %s, want DRAINING", aws.ToString(s.Status))
+		// With no task left to stop, the service controller may already
+		// have made it INACTIVE.
+		if s := describeSvc(t, c, cluster, "web"); aws.ToString(s.Status) != "DRAINING" && aws.ToString(s.Status) != "INACTIVE" {
+			t.Fatalf("described status %s, want DRAINING or INACTIVE", aws.ToString(s.Status))
 		}
 		if state := svcState(t, c, cluster); state != "none" {
 			t.Fatalf("listed services: %s, want none", state)
