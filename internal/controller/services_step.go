@@ -239,7 +239,11 @@ func (l *loop) commit(ctx context.Context, k serviceKey, d reconcile.Decision, a
 		if err != nil {
 			return err
 		}
-		if rev != l.w.serviceRev[k] {
+		// Newer than the world's: a change (an UpdateService) the step did
+		// not see; it runs again when the watch brings it. Older: the
+		// transaction's first read came from the store's cache, and the
+		// commit's compare fails and retries it on a fresh read.
+		if rev > l.w.serviceRev[k] {
 			return errStale
 		}
 		svc := d.Service
