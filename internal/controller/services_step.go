@@ -234,8 +234,17 @@ func (l *loop) plan(ctx context.Context, k serviceKey, d reconcile.Decision, s r
 // events that name them.
 func (l *loop) commit(ctx context.Context, k serviceKey, d reconcile.Decision, a *actions) (int64, error) {
 	now := l.now()
-	return l.Store.Update(ctx, func(tx *store.Tx) error {
+	gone := false
+	rev, err := l.Store.Update(ctx, func(tx *store.Tx) error {
 		_, rev, err := tx.GetServiceRev(k.cluster, k.name)
+		// Not found may be a read of the store's cache from before the
+		// service was created (CreateService's transaction reads the name
+		// first): write nothing, so that the commit compares that read
+		// alone, and retries on a fresh read if it was stale.
+		gone = errors.Is(err, store.ErrNotFound)
+		if gone {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -267,6 +276,10 @@ func (l *loop) commit(ctx context.Context, k serviceKey, d reconcile.Decision, a
 		}
 		return tx.PutService(&svc)
 	})
+	if err == nil && gone {
+		return 0, store.ErrNotFound
+	}
+	return rev, err
 }
 
 // stopTasks asks each task still desired RUNNING to stop.
