@@ -32,16 +32,6 @@ const (
 	censusCallTimeout = 10 * time.Second
 )
 
-// steadilyHealthy is healthy with a check that a loaded machine does not
-// fail by accident: a check must time out or fail three times in a row (15
-// s) before the task is UNHEALTHY. These tests assert that nothing is
-// replaced; one slow docker exec must not replace a task.
-func steadilyHealthy(c types.ContainerDefinition) types.ContainerDefinition {
-	c = healthy(c)
-	c.HealthCheck.Timeout, c.HealthCheck.Retries = aws.Int32(5), aws.Int32(3)
-	return c
-}
-
 // runInOrder runs steps as subtests one after another, and stops at the
 // first that fails: each builds on the state the previous one left. It
 // says whether all passed. (What must outlive a step, such as an agent,
@@ -204,7 +194,7 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 	core := startAgent(t, shared, cluster)
 	edge2 := startAgent(t, shared, cluster, "--attribute", "role=edge")
 	family := uniqueName(t, "daemon")
-	registerFamily(t, shared, family, steadilyHealthy(sh("agent", untilStopped)))
+	registerFamily(t, shared, family, healthy(sh("agent", untilStopped)))
 	every, edge, web := uniqueName(t, "every"), uniqueName(t, "edge"), uniqueName(t, "web")
 	var everyTasks, edgeTasks map[string]types.Task
 
@@ -400,7 +390,7 @@ func TestServiceDrainMovesReplicaTasksWithinTheBounds(t *testing.T) {
 	c := client(t)
 	cluster, agents := serviceFleet(t, shared)
 	family := uniqueName(t, "drain")
-	registerFamily(t, shared, family, steadilyHealthy(sh("app", untilStopped)))
+	registerFamily(t, shared, family, healthy(sh("app", untilStopped)))
 	name := uniqueName(t, "web")
 	const desired = 4
 	createSvc(t, c, svcIn(cluster, name, family, func(in *ecs.CreateServiceInput) { in.DesiredCount = aws.Int32(desired) }))
@@ -527,7 +517,7 @@ func TestServiceRestartChurnsNothing(t *testing.T) {
 		agents[i] = startAgent(t, srv, cluster)
 	}
 	family := uniqueName(t, "calm")
-	registerFamily(t, srv, family, steadilyHealthy(sh("app", untilStopped)))
+	registerFamily(t, srv, family, healthy(sh("app", untilStopped)))
 	var names []string
 	for i, n := range restartReplicas {
 		name := fmt.Sprintf("web-%d", i+1)

@@ -36,7 +36,7 @@ const failedQuietWindow = 22 * time.Second
 // returns the revision's ARN.
 func deployFamily(t *testing.T, family, rev string) string {
 	t.Helper()
-	app := steadilyHealthy(sh("app", untilStopped))
+	app := healthy(sh("app", untilStopped))
 	app.Environment = []types.KeyValuePair{{Name: aws.String("APP_REVISION"), Value: aws.String(rev)}}
 	return registerFamily(t, shared, family, app)
 }

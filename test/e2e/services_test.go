@@ -17,10 +17,12 @@ import (
 const stableTimeout = 60 * time.Second
 
 // healthy gives c a health check that passes, so that its tasks count as
-// healthy after one interval instead of ECS's 40 s wait for tasks
-// without one.
+// healthy after one interval (5 s, ECS's least) instead of ECS's 40 s wait
+// for tasks without one. A generous timeout and three retries keep a
+// check that is merely slow on a loaded 2-core machine from turning a task
+// UNHEALTHY (and the scheduler replacing it).
 func healthy(c types.ContainerDefinition) types.ContainerDefinition {
-	c.HealthCheck = &types.HealthCheck{Command: []string{"CMD-SHELL", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(1), Timeout: aws.Int32(2)}
+	c.HealthCheck = &types.HealthCheck{Command: []string{"CMD-SHELL", "true"}, Interval: aws.Int32(5), Retries: aws.Int32(3), Timeout: aws.Int32(5)}
 	return c
 }
 
@@ -85,7 +87,7 @@ func TestServiceReachesSteadyStateAndReplacesAKilledTask(t *testing.T) {
 	c := client(t)
 	cluster, _ := serviceFleet(t, shared)
 	family := uniqueName(t, "svc")
-	registerFamily(t, shared, family, healthy(sh("app", "sleep 3600")))
+	registerFamily(t, shared, family, healthy(sh("app", untilStopped)))
 	name := uniqueName(t, "web")
 	createSvc(t, c, svcIn(cluster, name, family, func(in *ecs.CreateServiceInput) { in.DesiredCount = aws.Int32(4) }))
 
