@@ -92,7 +92,7 @@ func (l *loop) input(ctx context.Context, k serviceKey, svc *ecs.Service) (recon
 func (l *loop) instances(ctx context.Context, k serviceKey, svc *ecs.Service) ([]reconcile.Instance, error) {
 	var out []reconcile.Instance
 	for _, i := range l.w.instances[k.cluster] {
-		out = append(out, reconcile.Instance{ID: i.ID, Status: i.Status, Connected: i.AgentConnected})
+		out = append(out, i)
 	}
 	slices.SortFunc(out, func(a, b reconcile.Instance) int { return cmp.Compare(a.ID, b.ID) })
 	if svc.SchedulingStrategy != ecs.SchedulingDaemon || svc.Primary() == nil {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/reconcile"
 	"github.com/berth-org/berth/internal/store"
 )
 
@@ -24,7 +25,10 @@ type world struct {
 	// a change the world has not seen (an UpdateService).
 	serviceRev map[serviceKey]int64
 	tasks      map[serviceKey]map[string]*ecs.Task
-	instances  map[string]map[string]*ecs.ContainerInstance // cluster → id →
+	// instances keep only what Step reads of each instance: thousands of
+	// full records (with their attributes) would cost the leader tens of
+	// megabytes for nothing.
+	instances map[string]map[string]reconcile.Instance // cluster → id →
 	// taskService remembers each task's service, so that a deletion
 	// (which carries no value) finds the service it concerns.
 	taskService map[string]serviceKey // cluster/id →
@@ -35,7 +39,7 @@ func newWorld() *world {
 		services:    map[serviceKey]*ecs.Service{},
 		serviceRev:  map[serviceKey]int64{},
 		tasks:       map[serviceKey]map[string]*ecs.Task{},
-		instances:   map[string]map[string]*ecs.ContainerInstance{},
+		instances:   map[string]map[string]reconcile.Instance{},
 		taskService: map[string]serviceKey{},
 	}
 }
@@ -116,9 +120,9 @@ func (w *world) deleteTask(cluster, id string) []serviceKey {
 // has tasks to replace, a lost one's placements change.
 func (w *world) putInstance(i *ecs.ContainerInstance) []serviceKey {
 	if w.instances[i.Cluster] == nil {
-		w.instances[i.Cluster] = map[string]*ecs.ContainerInstance{}
+		w.instances[i.Cluster] = map[string]reconcile.Instance{}
 	}
-	w.instances[i.Cluster][i.ID] = i
+	w.instances[i.Cluster][i.ID] = reconcile.Instance{ID: i.ID, Status: i.Status, Connected: i.AgentConnected}
 	return w.clusterServices(i.Cluster)
 }
 
