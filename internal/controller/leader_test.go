@@ -2,8 +2,6 @@ package controller
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -19,14 +17,9 @@ const electionWait = 10 * time.Second
 // when it stops (its process shutting down), the other takes over without
 // waiting for the lease to expire.
 func TestOneLeaderAtATimeAndHandOver(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	etcdCtx, e := testEtcd(t)
+	ctx, cancel := context.WithCancel(etcdCtx)
 	defer cancel()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := store.StartEmbedded(ctx, t.TempDir(), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
 	st := store.New(e.Client())
 
 	var (

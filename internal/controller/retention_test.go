@@ -1,10 +1,7 @@
 package controller
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -42,14 +39,7 @@ func TestExpired(t *testing.T) {
 }
 
 func TestSweepPurgesOnlyExpiredTasks(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := store.StartEmbedded(ctx, t.TempDir(), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	ctx, e := testEtcd(t)
 	st := store.New(e.Client())
 	old, recent := stoppedAt(t0.Add(-2*time.Hour)), stoppedAt(t0.Add(-time.Minute))
 	old.ID, recent.ID = "old", "recent"

@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -26,14 +24,7 @@ import (
 // long as the task stayed unplaceable, e.g. while agents reconnected
 // after a server restart.)
 func TestUnplaceableServiceIsWrittenOnce(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := store.StartEmbedded(ctx, t.TempDir(), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	ctx, e := testEtcd(t)
 	st := store.New(e.Client())
 	cache := placement.NewCache(st, quiet)
 	go cache.Run(ctx)
@@ -133,14 +124,7 @@ func TestStepWritesThroughAStaleCachedRead(t *testing.T) {
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			e, err := store.StartEmbedded(ctx, t.TempDir(), quiet)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
+			ctx, e := testEtcd(t)
 			apiStore, controllerStore := store.New(e.Client()), store.New(e.Client())
 			cache := placement.NewCache(controllerStore, quiet)
 			go cache.Run(ctx)
