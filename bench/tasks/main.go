@@ -21,7 +21,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -216,7 +215,7 @@ func (b *bench) start(ctx context.Context, bin, tmp string) error {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "bench-tasks: starting berth server and agent ...")
-	if b.server, b.serverEndpoint, err = startServer(ctx, bin, filepath.Join(tmp, "server"), creds); err != nil {
+	if b.server, b.serverEndpoint, err = benchkit.StartServer(ctx, bin, filepath.Join(tmp, "server"), creds); err != nil {
 		return err
 	}
 	b.ecs = benchkit.NewECSClient(b.serverEndpoint, benchRegion, benchKey, nil)
@@ -242,7 +241,7 @@ func (b *bench) cleanup() error {
 	}
 	arn := b.instanceARN
 	if arn == "" {
-		arn = savedInstanceARN(b.agentDataDir)
+		arn = benchkit.SavedInstanceARN(b.agentDataDir)
 	}
 	if arn != "" {
 		if _, err := b.docker.removeLabelled(ctx, instanceLabel, arn); err != nil {
@@ -274,22 +273,6 @@ func (b *bench) saveLogs() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// savedInstanceARN reads the agent's identity file, for clean-up when the
-// agent registered but the benchmark never learned its ARN.
-func savedInstanceARN(dataDir string) string {
-	raw, err := os.ReadFile(filepath.Join(dataDir, "identity.json"))
-	if err != nil {
-		return ""
-	}
-	var id struct {
-		ARN string `json:"containerInstanceArn"` // internal/agent/state.go identity
-	}
-	if json.Unmarshal(raw, &id) != nil {
-		return ""
-	}
-	return id.ARN
 }
 
 // sampleQuiet measures how busy the machine is before the benchmark

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strconv"
 
@@ -15,30 +14,6 @@ const (
 // benchKey is the only key the server accepts; the agent signs its first
 // registration with it.
 var benchKey = benchkit.Key{ID: "AKIDBENCHTASKS", Secret: "berth-bench-tasks-secret-key"}
-
-// startServer runs 'berth server' in strict mode on a free loopback port
-// with its data under dataDir and waits until GET /healthz answers 200.
-func startServer(ctx context.Context, bin, dataDir, creds string) (*benchkit.Process, string, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, "", err
-	}
-	addr, err := benchkit.FreeLoopbackAddr()
-	if err != nil {
-		return nil, "", err
-	}
-	p, err := benchkit.StartProcess("server", nil, bin, "server",
-		"--auth", "strict", "--credentials", creds,
-		"--listen", addr, "--data-dir", dataDir)
-	if err != nil {
-		return nil, "", err
-	}
-	url := "http://" + addr
-	if err := p.WaitHealthy(ctx, url); err != nil {
-		p.Stop()
-		return nil, "", err
-	}
-	return p, url, nil
-}
 
 // startAgent runs 'berth agent' against url with the capacity for the
 // 50-task scenario. agentCleanupWait (see there) replaces the 3-hour

@@ -121,9 +121,9 @@ func reportOne(w io.Writer, one *oneTaskResult, res *kv) {
 
 	b, cli, api := summarize(one.berth), summarize(one.dockerCLI), summarize(one.dockerAPI)
 	fmt.Fprintf(w, "\nberth − docker run -d (the baseline of the goal): p50 %+.1f ms (ratio %s), p99 %+.1f ms\n",
-		msf(b.p50-cli.p50), ratio(b.p50, cli.p50), msf(b.p99-cli.p99))
+		msf(b.p50-cli.p50), benchkit.Ratio(b.p50, cli.p50), msf(b.p99-cli.p99))
 	fmt.Fprintf(w, "berth − Engine API create + start: p50 %+.1f ms (ratio %s), p99 %+.1f ms\n",
-		msf(b.p50-api.p50), ratio(b.p50, api.p50), msf(b.p99-api.p99))
+		msf(b.p50-api.p50), benchkit.Ratio(b.p50, api.p50), msf(b.p99-api.p99))
 	if n := len(one.berth); n > 0 {
 		fmt.Fprintf(w, "CPU from RunTask to RUNNING seen (the poller's DescribeTasks included): server %.1f ms/task, agent %.1f ms/task; machine %.0f %% busy meanwhile\n",
 			msf(one.cpu.server)/float64(n), msf(one.cpu.agent)/float64(n), one.cpu.machineBusyPct(runtime.NumCPU()))
@@ -136,7 +136,7 @@ func reportOne(w io.Writer, one *oneTaskResult, res *kv) {
 	res.add("docker_api_p50_ms", "%s", ms(api.p50))
 	res.add("docker_api_p99_ms", "%s", ms(api.p99))
 	res.add("one_task_minus_docker_p50_ms", "%.1f", msf(b.p50-cli.p50))
-	res.add("one_task_ratio_p50", "%s", ratio(b.p50, cli.p50))
+	res.add("one_task_ratio_p50", "%s", benchkit.Ratio(b.p50, cli.p50))
 	res.add("one_task_minus_docker_api_p50_ms", "%.1f", msf(b.p50-api.p50))
 	for p, key := range [numPhases]string{"phase_deliver", "phase_pull", "phase_start", "phase_report"} {
 		res.add(key+"_p50_ms", "%s", ms(summarize(one.phases[p]).p50))
@@ -151,20 +151,20 @@ func reportFifty(w io.Writer, o options, f *fiftyResult, res *kv) {
 	var berth, cli, api, seq []time.Duration
 	for i, r := range f.rounds {
 		fmt.Fprintf(tw, "round %d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t\n", i+1,
-			secs(r.berth), secs(r.cli), secs(r.api), secs(r.seq), ratio(r.berth, r.cli), mibOrNA(r.mem.RSS),
+			benchkit.Secs(r.berth), benchkit.Secs(r.cli), benchkit.Secs(r.api), benchkit.Secs(r.seq), benchkit.Ratio(r.berth, r.cli), mibOrNA(r.mem.RSS),
 			msf(r.cpu.agent), msf(r.cpu.server), r.cpu.machineBusyPct(runtime.NumCPU()))
 		berth, cli, api, seq = appendOK(berth, r.berth), appendOK(cli, r.cli), appendOK(api, r.api), appendOK(seq, r.seq)
 	}
 	mb, mc, ma, mq := median(berth), median(cli), median(api), median(seq)
-	fmt.Fprintf(tw, "median\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n", secs(mb), secs(mc), secs(ma), secs(mq), ratio(mb, mc))
+	fmt.Fprintf(tw, "median\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\n", benchkit.Secs(mb), benchkit.Secs(mc), benchkit.Secs(ma), benchkit.Secs(mq), benchkit.Ratio(mb, mc))
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(berth: first RunTask call start → all 50 seen RUNNING, polled every 20 ms; Docker: until the last of 50 returned.)")
 	fmt.Fprintln(w, "(CPU columns: berth's burst only, from the first RunTask to all RUNNING.)")
-	res.add("fifty_tasks_s", "%s", secs(mb))
-	res.add("docker_run_50_s", "%s", secs(mc))
-	res.add("docker_api_50_s", "%s", secs(ma))
-	res.add("docker_run_50_seq_s", "%s", secs(mq))
-	res.add("fifty_ratio", "%s", ratio(mb, mc))
+	res.add("fifty_tasks_s", "%s", benchkit.Secs(mb))
+	res.add("docker_run_50_s", "%s", benchkit.Secs(mc))
+	res.add("docker_api_50_s", "%s", benchkit.Secs(ma))
+	res.add("docker_run_50_seq_s", "%s", benchkit.Secs(mq))
+	res.add("fifty_ratio", "%s", benchkit.Ratio(mb, mc))
 }
 
 func reportGoals(w io.Writer, r *results, rss50 int64, res *kv) {
@@ -178,17 +178,17 @@ func reportGoals(w io.Writer, r *results, rss50 int64, res *kv) {
 	oneOK := b.n > 0 && cli.n > 0
 	oneMet := oneOK && b.p50 <= cli.p50+goalOneTaskOverhead
 	fmt.Fprintf(w, "  1 task p50 <= docker run -d p50 + %s:  %s <= %s + %s ms  %s\n",
-		goalOneTaskOverhead, ms(b.p50), ms(cli.p50), ms(goalOneTaskOverhead), metWord(oneMet, oneOK))
+		goalOneTaskOverhead, ms(b.p50), ms(cli.p50), ms(goalOneTaskOverhead), benchkit.MetWord(oneMet, oneOK))
 	fiftyOK := mb > 0 && mc > 0
 	fiftyMet := fiftyOK && float64(mb) <= goalFiftyRatio*float64(mc)
 	fmt.Fprintf(w, "  50 tasks RUNNING <= %.1f × 50 docker run -d:  %s s <= %.1f × %s s (ratio %s)  %s\n",
-		goalFiftyRatio, secs(mb), goalFiftyRatio, secs(mc), ratio(mb, mc), metWord(fiftyMet, fiftyOK))
+		goalFiftyRatio, benchkit.Secs(mb), goalFiftyRatio, benchkit.Secs(mc), benchkit.Ratio(mb, mc), benchkit.MetWord(fiftyMet, fiftyOK))
 	rssOK := rss50 > 0
 	rssMet := rssOK && benchkit.MiB(rss50) <= goalAgentRSSMiB
-	fmt.Fprintf(w, "  agent RSS with 50 tasks <= %d MiB:  %s MiB  %s\n", goalAgentRSSMiB, mibOrNA(rss50), metWord(rssMet, rssOK))
-	res.add("goal_one_task_met", "%s", goalValue(oneMet, oneOK))
-	res.add("goal_fifty_met", "%s", goalValue(fiftyMet, fiftyOK))
-	res.add("goal_rss_met", "%s", goalValue(rssMet, rssOK))
+	fmt.Fprintf(w, "  agent RSS with 50 tasks <= %d MiB:  %s MiB  %s\n", goalAgentRSSMiB, mibOrNA(rss50), benchkit.MetWord(rssMet, rssOK))
+	res.add("goal_one_task_met", "%s", benchkit.GoalValue(oneMet, oneOK))
+	res.add("goal_fifty_met", "%s", benchkit.GoalValue(fiftyMet, fiftyOK))
+	res.add("goal_rss_met", "%s", benchkit.GoalValue(rssMet, rssOK))
 }
 
 // reportErrors prints the first failure of each kind and returns the total.
@@ -274,41 +274,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f", msf(d)) }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// secs formats a burst's duration; 0 (failed or not run) prints as NA.
-func secs(d time.Duration) string {
-	if d <= 0 {
-		return "NA"
-	}
-	return fmt.Sprintf("%.2f", d.Seconds())
-}
-
 func mibOrNA(kib int64) string {
 	if kib <= 0 {
 		return "NA"
 	}
 	return fmt.Sprintf("%.1f", benchkit.MiB(kib))
-}
-
-func ratio(a, b time.Duration) string {
-	if a <= 0 || b <= 0 {
-		return "NA"
-	}
-	return fmt.Sprintf("%.2f", float64(a)/float64(b))
-}
-
-func metWord(met, known bool) string {
-	switch {
-	case !known:
-		return "UNKNOWN (no data)"
-	case met:
-		return "MET"
-	}
-	return "NOT MET"
-}
-
-func goalValue(met, known bool) string {
-	if !known {
-		return "NA"
-	}
-	return fmt.Sprint(met)
 }

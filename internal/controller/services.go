@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -219,19 +220,7 @@ func (c *Services) now() time.Time {
 }
 
 func compareKeys(a, b serviceKey) int {
-	if a.cluster != b.cluster {
-		if a.cluster < b.cluster {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case a.name < b.name:
-		return -1
-	case a.name > b.name:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.cluster, b.cluster), cmp.Compare(a.name, b.name))
 }
 
 func resetTimer(t *time.Timer, at time.Time) {
