@@ -175,6 +175,12 @@ func TestServiceActionsRejectInvalidInput(t *testing.T) {
 	cluster := instanceCluster(t)
 	family := taskAPIFamily(t, c)
 	createSvc(t, c, svcIn(cluster, "live", family))
+	// The cluster has no instances: the service controller says once that
+	// it cannot place the task, and then leaves the service alone. Each
+	// case compares the services before and after, so wait for that.
+	awaitf(t, "the controller has reported the live service unplaceable", func() bool {
+		return len(describeSvc(t, c, cluster, "live").Events) > 0
+	})
 	create := func(edit func(*ecs.CreateServiceInput)) func(*testing.T) error {
 		return func(t *testing.T) error {
 			_, err := c.CreateService(ctx(t), svcIn(cluster, "web", family, edit))
