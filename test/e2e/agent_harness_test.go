@@ -1,14 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,29 +10,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/berth-org/berth/test/harness"
 )
 
 const (
-	// testImage is built locally by scripts/ensure-docker.sh; no registry
-	// is reachable from the test machines.
-	testImage = "berth-test/busybox:latest"
-	// convergeTimeout bounds every wait for tasks and agents to reach a
-	// state: Docker starts a busybox container in well under a second, so
-	// seconds mean something is wrong.
-	convergeTimeout = 45 * time.Second
-	// pollInterval paces polling a process the test does not control.
-	pollInterval = 25 * time.Millisecond
+	testImage       = harness.TestImage
+	convergeTimeout = harness.ConvergeTimeout
+	pollInterval    = harness.PollInterval
 )
 
-// agentProc is a 'berth agent' process under test.
+// agentProc is a 'berth agent' process under test (see harness.Agent),
+// failing its test instead of returning errors.
 type agentProc struct {
+	*harness.Agent
 	t       testing.TB
 	srv     *server
 	dataDir string
-	args    []string
-	cmd     *exec.Cmd
-	log     *bytes.Buffer
-	exited  chan struct{}
 	arn     string
 }
 
@@ -48,59 +34,31 @@ type agentProc struct {
 // every container it made.
 func startAgent(t testing.TB, srv *server, cluster string, args ...string) *agentProc {
 	t.Helper()
-	a := &agentProc{t: t, srv: srv, dataDir: t.TempDir()}
-	a.args = append([]string{"agent", "--server", srv.url(), "--cluster", cluster, "--data-dir", a.dataDir,
-		"--credentials", filepath.Join(srv.dataDir, "test-credentials"), "--cpu", "2", "--memory", "2048",
-		"--host-ip", "127.0.0.1"}, args...)
+	dir := t.TempDir()
+	a := &agentProc{Agent: harness.NewAgent(berthBin, srv.Server, cluster, dir, args...), t: t, srv: srv, dataDir: dir}
 	a.start()
 	t.Cleanup(func() {
 		a.stop()
 		removeContainers(a.arn)
 		if t.Failed() {
-			t.Logf("agent log:\n%s", tail(a.log.String(), 60))
+			t.Logf("agent log:\n%s", a.Log.Tail(60))
 		}
 	})
 	return a
 }
 
+// start runs the agent and waits until it is registered and connected.
 func (a *agentProc) start() {
 	a.t.Helper()
-	a.log = &bytes.Buffer{}
-	a.cmd = exec.Command(berthBin, a.args...)
-	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
-	a.cmd.Env = append(os.Environ(), "GORACE=halt_on_error=1")
-	if err := a.cmd.Start(); err != nil {
+	if err := a.Start(); err != nil {
 		a.t.Fatal(err)
 	}
-	a.exited = make(chan struct{})
-	go func() { _ = a.cmd.Wait(); close(a.exited) }()
-	a.arn = a.awaitIdentity()
+	a.arn = a.ARN
 	a.awaitConnected(true)
 }
 
-// awaitIdentity waits for the agent to save its identity and returns its
-// instance ARN.
-func (a *agentProc) awaitIdentity() string {
-	a.t.Helper()
-	var arn string
-	awaitf(a.t, "the agent registers", func() bool {
-		select {
-		case <-a.exited:
-			a.t.Fatalf("agent exited during start-up:\n%s", a.log)
-		default:
-		}
-		raw, err := os.ReadFile(filepath.Join(a.dataDir, "identity.json"))
-		var id struct {
-			ARN string `json:"containerInstanceArn"`
-		}
-		if err != nil || json.Unmarshal(raw, &id) != nil {
-			return false
-		}
-		arn = id.ARN
-		return arn != ""
-	})
-	return arn
-}
+// awaitIdentity is the instance ARN the agent saved at its last start.
+func (a *agentProc) awaitIdentity() string { return a.arn }
 
 func (a *agentProc) instance() types.ContainerInstance {
 	a.t.Helper()
@@ -115,33 +73,20 @@ func (a *agentProc) instance() types.ContainerInstance {
 
 func (a *agentProc) awaitConnected(want bool) {
 	a.t.Helper()
-	awaitf(a.t, fmt.Sprintf("agentConnected is %v", want), func() bool { return a.instance().AgentConnected == want })
-}
-
-func (a *agentProc) kill() {
-	_ = a.cmd.Process.Signal(syscall.SIGKILL)
-	<-a.exited
-}
-
-func (a *agentProc) stop() {
-	select {
-	case <-a.exited:
-		return
-	default:
-	}
-	_ = a.cmd.Process.Signal(syscall.SIGCONT) // in case a test froze it
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.exited:
-	case <-time.After(stopTimeout):
-		a.kill()
-	}
-}
-
-func (a *agentProc) signal(sig syscall.Signal) {
-	if err := a.cmd.Process.Signal(sig); err != nil {
+	if err := a.AwaitConnected(clientFor(a.t, a.srv), want); err != nil {
 		a.t.Fatal(err)
 	}
+}
+
+func (a *agentProc) kill() { a.Kill() }
+
+func (a *agentProc) stop() { _ = a.Stop() }
+
+func (a *agentProc) signal(sig syscall.Signal) {
+	if !a.Running() {
+		a.t.Fatalf("signal %v: the agent has exited", sig)
+	}
+	a.Signal(sig)
 }
 
 // awaitf polls cond until it holds, failing the test after
@@ -158,42 +103,21 @@ func awaitf(t testing.TB, what string, cond func() bool) {
 }
 
 // docker runs the docker CLI and returns its trimmed output.
-func docker(args ...string) (string, error) {
-	out, err := exec.Command("docker", args...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
+func docker(args ...string) (string, error) { return harness.Docker(args...) }
 
 // removeContainers removes every container labelled for an instance.
-func removeContainers(instanceARN string) {
-	if instanceARN == "" {
-		return
-	}
-	ids, err := docker("ps", "-aq", "--filter", "label=com.berth.instance-arn="+instanceARN)
-	if err != nil || ids == "" {
-		return
-	}
-	_, _ = docker(append([]string{"rm", "-f", "-v"}, strings.Fields(ids)...)...)
-}
+func removeContainers(instanceARN string) { harness.RemoveContainers(instanceARN) }
 
 // containerState is what docker inspect says about a container.
-type containerState struct {
-	Pid          int
-	RestartCount int
-	StartedAt    time.Time
-	Running      bool
-}
+type containerState = harness.ContainerState
 
 func inspectContainer(t testing.TB, id string) containerState {
 	t.Helper()
-	out, err := docker("inspect", "--format", "{{.State.Pid}} {{.RestartCount}} {{.State.StartedAt}} {{.State.Running}}", id)
+	st, err := harness.Inspect(id)
 	if err != nil {
-		t.Fatalf("docker inspect %s: %v: %s", id, err, out)
+		t.Fatal(err)
 	}
-	f := strings.Fields(out)
-	pid, _ := strconv.Atoi(f[0])
-	restarts, _ := strconv.Atoi(f[1])
-	started, _ := time.Parse(time.RFC3339Nano, f[2])
-	return containerState{Pid: pid, RestartCount: restarts, StartedAt: started, Running: f[3] == "true"}
+	return st
 }
 
 // taskCluster makes a cluster for one test on srv and returns its name.
@@ -308,7 +232,4 @@ func withDefaults(c types.ContainerDefinition) types.ContainerDefinition {
 }
 
 // tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
-}
+func tail(s string, n int) string { return harness.Tail(s, n) }

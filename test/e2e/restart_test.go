@@ -85,7 +85,7 @@ func TestRestartAfterKill9(t *testing.T) {
 			t.Errorf("stop berth: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("berth log (last start):\n%s", srv.log)
+			t.Logf("berth log (last start):\n%s", srv.log())
 		}
 	})
 

@@ -507,7 +507,7 @@ func TestServiceRestartChurnsNothing(t *testing.T) {
 			t.Errorf("stop berth: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("berth log (last start):\n%s", tail(srv.log.String(), 80))
+			t.Logf("berth log (last start):\n%s", tail(srv.log(), 80))
 		}
 	})
 	c := clientFor(t, srv)
