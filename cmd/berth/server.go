@@ -33,6 +33,7 @@ type commonFlags struct {
 	listen, dataDir, region, account, logLevel string
 	debugListen                                string
 	heartbeatTimeout, taskRetention            time.Duration
+	controllers                                bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -43,6 +44,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.heartbeatTimeout, "agent-heartbeat-timeout", agentproto.DefaultHeartbeatTimeout, "how long an agent may miss heartbeats before its instance shows agentConnected false")
 	fs.DurationVar(&c.taskRetention, "task-retention", controller.DefaultTaskRetention, "how long stopped tasks stay describable before they are purged")
+	fs.BoolVar(&c.controllers, "controllers", true, "run the controllers (service scheduler, stopped-task purge) when this server is elected leader; false serves the API and agents only")
 	fs.StringVar(&c.debugListen, "debug-listen", "", "serve Go profiles (/debug/pprof/) on this address, unauthenticated: use a loopback address (default: off)")
 }
 
@@ -71,6 +73,7 @@ func (c *commonFlags) config(stderr io.Writer) (server.Config, error) {
 
 		AgentHeartbeatTimeout: c.heartbeatTimeout,
 		TaskRetention:         c.taskRetention,
+		NoControllers:         !c.controllers,
 	}, nil
 }
 

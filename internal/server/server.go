@@ -48,6 +48,12 @@ type Config struct {
 	// TaskRetention is how long stopped tasks stay describable; 0 means
 	// controller.DefaultTaskRetention.
 	TaskRetention time.Duration
+	// NoControllers makes a server that serves the API and agents but
+	// never campaigns to run the controllers (the service scheduler and
+	// the retention sweep): an extra API server beside scheduling ones on
+	// a shared etcd, or a server whose scheduler an operator (or a fault
+	// test) wants stopped while the API stays up.
+	NoControllers bool
 }
 
 // Server is a running control plane.
@@ -110,16 +116,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	services := &controller.Services{Store: st, Placer: placer, ARNs: arns, Log: cfg.Log, ID: s.Addr()}
 	go func() {
 		defer close(s.loops)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			retention.Run(loopCtx)
-		}()
-		serviced := make(chan struct{})
-		go func() {
-			defer close(serviced)
-			services.Run(loopCtx)
-		}()
+		done, serviced := make(chan struct{}), make(chan struct{})
+		if cfg.NoControllers {
+			close(done)
+			close(serviced)
+			cfg.Log.Warn("controllers are off: services are not scheduled and stopped tasks not purged by this server")
+		} else {
+			go func() {
+				defer close(done)
+				retention.Run(loopCtx)
+			}()
+			go func() {
+				defer close(serviced)
+				services.Run(loopCtx)
+			}()
+		}
 		cached := make(chan struct{})
 		go func() {
 			defer close(cached)
