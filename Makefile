@@ -1,5 +1,9 @@
 # berth — see README.md. Every target is safe to run from a clean clone.
 
+# bash with pipefail: a test piped through grep must still fail the target.
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 GO       ?= go
 BIN      ?= bin/berth
 # FUZZTIME overrides every fuzz target's budget in 'make fuzz' (a duration
@@ -13,7 +17,7 @@ fuzzbudget = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 # STATICCHECK is pinned so that lint results do not change under us.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build dev docker test lint unit e2e fuzz generate bench-api bench-tasks bench-placement bench-services clean
+.PHONY: all build dev docker test lint unit e2e chaos chaos-ci fuzz generate bench-api bench-tasks bench-placement bench-services clean
 
 all: build
 
@@ -30,14 +34,17 @@ dev: docker
 docker:
 	bash scripts/ensure-docker.sh
 
-# Everything CI runs: lint, all tests, short fuzz runs.
-test: lint docker unit fuzz
+# Everything CI runs: lint, all tests, short fuzz runs, the fault suite's
+# bounded subset.
+test: lint docker unit fuzz chaos-ci
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags chaos ./test/chaos/
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags chaos ./test/chaos/
 
 # Unit, integration and end-to-end tests (real server, real etcd, real
 # agents on Docker Engine, aws-sdk-go-v2 and the AWS CLI).
@@ -46,6 +53,17 @@ unit: docker
 
 e2e: docker
 	$(GO) test -count=1 -timeout 20m ./test/e2e/...
+
+# The fault suite (test/chaos, docs/reliability.md): every scenario at full
+# size, one at a time; tens of minutes. Each measured figure is a line
+# "FIGURE <scenario> key=value ...".
+CHAOS_FLAGS ?=
+chaos: docker
+	$(GO) test -tags chaos -count=1 -p 1 -timeout 60m -v $(CHAOS_FLAGS) ./test/chaos/ | tee /tmp/berth-chaos.log | grep -E '^(---|FAIL|ok|PASS)|FIGURE|\\.go:[0-9]+:'
+
+# The same scenarios at the sizes CI affords (-short): a few minutes.
+chaos-ci: docker
+	$(GO) test -tags chaos -short -count=1 -p 1 -timeout 20m -v ./test/chaos/ | grep -E '^(---|FAIL|ok|PASS)|FIGURE|\.go:[0-9]+:'
 
 # Bounded runs of every fuzz target.
 fuzz:
