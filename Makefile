@@ -59,7 +59,7 @@ e2e: docker
 # "FIGURE <scenario> key=value ...".
 CHAOS_FLAGS ?=
 chaos: docker
-	$(GO) test -tags chaos -count=1 -p 1 -timeout 60m -v $(CHAOS_FLAGS) ./test/chaos/ | tee /tmp/berth-chaos.log | grep -E '^(---|FAIL|ok|PASS)|FIGURE|\\.go:[0-9]+:'
+	$(GO) test -tags chaos -count=1 -p 1 -timeout 60m -v $(CHAOS_FLAGS) ./test/chaos/ | tee /tmp/berth-chaos.log | grep -E '^(---|FAIL|ok|PASS)|FIGURE|\.go:[0-9]+:'
 
 # The same scenarios at the sizes CI affords (-short): a few minutes.
 chaos-ci: docker
