@@ -157,27 +157,31 @@ func (s *Server) invoke(ctx context.Context, log *slog.Logger, svc *Service, op 
 	if err == nil {
 		return out, nil
 	}
-	apiErr := mapError(svc, err)
-	if apiErr.Type == TypeServer {
+	apiErr, known := mapError(svc, err)
+	switch {
+	case !known: // its detail is for the log, not the client
 		log.Error("operation failed", "err", err)
 		apiErr = Errorf(TypeServer, "An internal error occurred. Request id: %s.", RequestIDFrom(ctx))
-	} else {
+	case apiErr.Type == TypeServer: // a known failure, such as a full disk
+		log.Error("operation failed", "err", err)
+	default:
 		log.Debug("operation rejected", "type", apiErr.Type, "err", apiErr.Message)
 	}
 	return nil, apiErr
 }
 
-func mapError(svc *Service, err error) *Error {
-	var apiErr *Error
+// mapError turns err into the *Error to answer; known is false for an
+// error neither an *Error nor recognised by the service's MapError.
+func mapError(svc *Service, err error) (apiErr *Error, known bool) {
 	if errors.As(err, &apiErr) {
-		return apiErr
+		return apiErr, true
 	}
 	if svc.MapError != nil {
 		if e := svc.MapError(err); e != nil {
-			return e
+			return e, true
 		}
 	}
-	return &Error{Type: TypeServer, Message: err.Error()}
+	return &Error{Type: TypeServer, Message: err.Error()}, false
 }
 
 func readBody(r *http.Request) ([]byte, error) {

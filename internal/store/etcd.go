@@ -53,6 +53,10 @@ const (
 type Embedded struct {
 	etcd *embed.Etcd
 	cli  *clientv3.Client
+	// stopMonitor ends the data volume's monitor; monitorDone is closed
+	// when it has.
+	stopMonitor context.CancelFunc
+	monitorDone chan struct{}
 }
 
 // StartEmbedded starts a single-node etcd in dir and returns once it serves.
@@ -103,7 +107,15 @@ func StartEmbedded(ctx context.Context, dir string, log *slog.Logger) (*Embedded
 		e.Close()
 		return nil, ctx.Err()
 	}
-	return &Embedded{etcd: e, cli: v3client.New(e.Server)}, nil
+	emb := &Embedded{etcd: e, cli: v3client.New(e.Server), monitorDone: make(chan struct{})}
+	var monitorCtx context.Context
+	monitorCtx, emb.stopMonitor = context.WithCancel(context.WithoutCancel(ctx))
+	monitor := &spaceMonitor{server: e.Server, free: func() (uint64, error) { return freeSpace(dir) }, log: log.With("component", "store")}
+	go func() {
+		defer close(emb.monitorDone)
+		monitor.run(monitorCtx)
+	}()
+	return emb, nil
 }
 
 // Client is an in-process client of the embedded server.
@@ -114,6 +126,8 @@ func (e *Embedded) Err() <-chan error { return e.etcd.Err() }
 
 // Close stops the client and the server.
 func (e *Embedded) Close() error {
+	e.stopMonitor()
+	<-e.monitorDone
 	err := e.cli.Close()
 	e.etcd.Close()
 	if errors.Is(err, context.Canceled) {
