@@ -9,6 +9,15 @@ import (
 	"reflect"
 )
 
+// MaxJSONDepth bounds how deeply a request body may nest objects and
+// arrays. The deepest ECS request shape nests 9 levels (UpdateService;
+// TestMaxJSONDepthCoversWireShapes measures every request shape), so 64
+// leaves ample room for model growth while refusing pathological bodies:
+// without a bound encoding/json accepts 10,000 levels, and a 1 MiB body of
+// "[" would make the decoder, and anything that re-decodes a document
+// member, walk them all.
+const MaxJSONDepth = 64
+
 // Handle adapts a typed operation to an Operation: it decodes the body into
 // a new In (an empty body means {}), calls fn, and returns its output. An
 // operation with no modeled output may return a nil *Out; the response is
@@ -41,6 +50,9 @@ func Decode(body []byte, v any) error {
 	if body[0] != '{' {
 		return Errorf(TypeSerialization, "The request body must be a JSON object.")
 	}
+	if jsonDepthExceeds(body, MaxJSONDepth) {
+		return Errorf(TypeSerialization, "The request body nests JSON objects and arrays more than %d levels deep.", MaxJSONDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -50,6 +62,37 @@ func Decode(body []byte, v any) error {
 		return Errorf(TypeSerialization, "Unexpected data after the JSON object.")
 	}
 	return nil
+}
+
+// jsonDepthExceeds reports whether body opens more than limit objects and
+// arrays at once. It scans bytes only, skipping string contents, and does
+// not validate: the decoder that runs next reports malformed JSON.
+func jsonDepthExceeds(body []byte, limit int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > limit {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
 }
 
 func serializationError(err error) *Error {

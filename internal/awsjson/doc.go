@@ -12,7 +12,8 @@
 //   - The request is authenticated (see Verifier) before it is decoded.
 //   - The body is decoded into the operation's input type. Malformed JSON or a
 //     member of the wrong JSON type is SerializationException naming the
-//     member.
+//     member, and so is a body nesting objects and arrays deeper than
+//     MaxJSONDepth.
 //   - Every response carries x-amzn-RequestId. Every error is HTTP 400 (500
 //     for ServerException only) with body {"__type":T,"message":M} and header
 //     X-Amzn-ErrorType: T, because the Go SDK reads the header first and

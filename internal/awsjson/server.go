@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,6 +52,10 @@ func (s *Service) Handle(name string, op Operation) {
 
 // Has reports whether an operation is registered under name.
 func (s *Service) Has(name string) bool { _, ok := s.ops[name]; return ok }
+
+// Operations returns the names of the registered operations, sorted: what
+// the server routes, for tests that must cover every operation.
+func (s *Service) Operations() []string { return slices.Sorted(maps.Keys(s.ops)) }
 
 // Authenticator verifies who signed a request. *Verifier implements it.
 type Authenticator interface {

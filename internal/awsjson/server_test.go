@@ -86,6 +86,12 @@ func do(t *testing.T, s *Server, method, path, target, body string) response {
 	if target != "" {
 		req.Header.Set("X-Amz-Target", target)
 	}
+	return serve(t, s, req)
+}
+
+// serve sends req to s and reads the response back.
+func serve(t *testing.T, s *Server, req *http.Request) response {
+	t.Helper()
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	r := response{status: rec.Code, errType: rec.Header().Get("X-Amzn-ErrorType"), requestID: rec.Header().Get("x-amzn-RequestId")}
@@ -193,21 +199,37 @@ func TestServerRejectsUnauthenticatedBeforeRouting(t *testing.T) {
 	}
 }
 
+// TestServerCapsBody: a body over MaxBodyBytes (1 MiB, well under the
+// 10 MB that S8 of ecs-behaviour.md §6.4 allows at most) is refused with
+// 413 whether or not the client announced its length.
 func TestServerCapsBody(t *testing.T) {
+	if MaxBodyBytes > 10_000_000 {
+		t.Fatalf("MaxBodyBytes = %d, want at most 10 MB", MaxBodyBytes)
+	}
 	s := newTestServer(allowAll{})
 	tests := []struct {
-		name       string
-		size       int
-		wantStatus int
+		name          string
+		size          int
+		unknownLength bool // sent chunked, without Content-Length
+		wantStatus    int
 	}{
 		{name: "at the cap", size: MaxBodyBytes, wantStatus: 400}, // a valid length but not valid JSON
 		{name: "one byte over", size: MaxBodyBytes + 1, wantStatus: http.StatusRequestEntityTooLarge},
+		{name: "at the cap, length unannounced", size: MaxBodyBytes, unknownLength: true, wantStatus: 400},
+		{name: "one byte over, length unannounced", size: MaxBodyBytes + 1, unknownLength: true, wantStatus: http.StatusRequestEntityTooLarge},
+		{name: "10 MB", size: 10_000_000, wantStatus: http.StatusRequestEntityTooLarge},
+		{name: "10 MB, length unannounced", size: 10_000_000, unknownLength: true, wantStatus: http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"name":"` + strings.Repeat("a", tt.size) + `"}`
 			body = body[:tt.size]
-			r := do(t, s, http.MethodPost, "/", testPrefix+".Echo", body)
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+			req.Header.Set("X-Amz-Target", testPrefix+".Echo")
+			if tt.unknownLength {
+				req.ContentLength = -1
+			}
+			r := serve(t, s, req)
 			if r.status != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (%v)", r.status, tt.wantStatus, r.body)
 			}
