@@ -3,8 +3,8 @@
 package chaos
 
 // A7: the Docker Engine under an agent restarts. The test runs an engine
-// of its own (its own data root, exec root and socket, no bridge network)
-// so that restarting it disturbs no other test's containers.
+// of its own (its own data root, exec root, socket and bridge) so that
+// restarting it disturbs no other test's containers.
 
 import (
 	"fmt"
@@ -45,8 +45,9 @@ type engine struct {
 func startEngine(t *testing.T, liveRestore bool) *engine {
 	t.Helper()
 	dir := t.TempDir()
+	bridge := privateBridge(t)
 	e := &engine{dir: dir, args: []string{"--data-root", filepath.Join(dir, "root"), "--exec-root", filepath.Join(dir, "exec"),
-		"--pidfile", filepath.Join(dir, "pid"), "-H", "unix://" + filepath.Join(dir, "sock"), "--bridge=none", "--iptables=false", "--ip-masq=false"}}
+		"--pidfile", filepath.Join(dir, "pid"), "-H", "unix://" + filepath.Join(dir, "sock"), "--bridge", bridge, "--iptables=false", "--ip-masq=false"}}
 	if liveRestore {
 		e.args = append(e.args, "--live-restore")
 	}
@@ -63,6 +64,28 @@ func startEngine(t *testing.T, liveRestore bool) *engine {
 		t.Fatalf("load the test image into the private engine: %v: %s", err, out)
 	}
 	return e
+}
+
+// a7Bridge is the private engine's bridge, on a subnet of its own. It
+// must not be "none": dockerd started with --bridge=none deletes the
+// machine's docker0, which the main engine's containers need.
+const (
+	a7Bridge = "berth-a7"
+	a7Subnet = "10.213.7.1/24"
+)
+
+// privateBridge makes the private engine's bridge; the test's end removes
+// it.
+func privateBridge(t *testing.T) string {
+	t.Helper()
+	_ = exec.Command("ip", "link", "del", a7Bridge).Run() // left by a killed run
+	for _, args := range [][]string{{"link", "add", a7Bridge, "type", "bridge"}, {"addr", "add", a7Subnet, "dev", a7Bridge}, {"link", "set", a7Bridge, "up"}} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", a7Bridge).Run() })
+	return a7Bridge
 }
 
 func (e *engine) host() string { return "unix://" + filepath.Join(e.dir, "sock") }
@@ -146,7 +169,6 @@ func TestA7DockerEngineRestart(t *testing.T) {
 			startAgent(t, srv, cluster, "--docker-host", e.host())
 			family := uniqueName("a7")
 			in := sleeper(family)
-			in.NetworkMode = types.NetworkModeNone // the private engine has no bridge
 			register(t, c, in)
 			createService(t, c, cluster, "web", family, 2)
 			awaitRunning(t, c, cluster, "web", 2, harness.ConvergeTimeout)
