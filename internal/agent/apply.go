@@ -35,11 +35,7 @@ func (r *runner) apply(ctx context.Context, act action) error {
 		r.st.StartedAt[act.container] = now
 		r.dirty = true
 	case actStop:
-		timeout := defaultStopTimeout
-		if def := r.containerDef(act.container); def != nil && def.StopTimeout != nil {
-			timeout = time.Duration(*def.StopTimeout) * time.Second
-		}
-		return r.agent.rt.Stop(ctx, r.st.RuntimeIDs[act.container], timeout)
+		r.stopContainer(ctx, act.container)
 	case actRemove:
 		for _, id := range r.st.RuntimeIDs {
 			if err := r.agent.rt.Remove(ctx, id); err != nil {
@@ -154,4 +150,40 @@ func (r *runner) create(ctx context.Context, name string) error {
 	r.st.RuntimeIDs[name] = id
 	r.dirty = true
 	return nil
+}
+
+// stopContainer sends a container its stop signal, and SIGKILL after its
+// stopTimeout, without waiting: the engine's stop call returns only once
+// the container has exited, up to stopTimeout later, and the task's other
+// containers must not wait for it (decideStop). The call runs in its own
+// goroutine, and the container is "signalled" (view.signalled) until it
+// returns; then the runner looks again. A call that failed (the engine
+// unreachable) is retried after retryDelay, as any failed step is; a
+// stop cut short by the agent stopping is sent again by the next agent
+// to run the task, since its container is still running.
+func (r *runner) stopContainer(ctx context.Context, name string) {
+	timeout := defaultStopTimeout
+	if def := r.containerDef(name); def != nil && def.StopTimeout != nil {
+		timeout = time.Duration(*def.StopTimeout) * time.Second
+	}
+	id := r.st.RuntimeIDs[name]
+	r.mu.Lock()
+	r.stopping[name] = true
+	r.mu.Unlock()
+	r.agent.wg.Add(1)
+	go func() {
+		defer r.agent.wg.Done()
+		err := r.agent.rt.Stop(ctx, id, timeout)
+		if err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
+			r.log.Warn("cannot stop container; retrying", "container", name, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(retryDelay):
+			}
+		}
+		r.mu.Lock()
+		delete(r.stopping, name)
+		r.mu.Unlock()
+		r.poke()
+	}()
 }

@@ -48,6 +48,9 @@ type view struct {
 	// (by name); startedAt is when each started.
 	created   map[string]bool
 	startedAt map[string]time.Time
+	// signalled names the containers whose stop is under way: the stop
+	// signal is sent, and the engine has not reported the exit yet.
+	signalled map[string]bool
 	// activatingAt is when the task began starting containers.
 	activatingAt time.Time
 	cleanupAt    time.Time // when a STOPPED task's containers are removed
@@ -67,7 +70,8 @@ type view struct {
 //	RUNNING     watch: an essential container's exit stops the task
 //	any, stopping (desired STOPPED or the agent's own stop):
 //	            → DEACTIVATING (if it had begun activating) → STOPPING,
-//	            stop running containers, dependents first, then
+//	            signal every running container at once, except that a
+//	            dependency waits for its dependents to exit, then
 //	            → DEPROVISIONING → STOPPED
 //	STOPPED     after the cleanup wait, remove the containers
 func decide(v view) action {
@@ -184,9 +188,13 @@ func dependenciesMet(v view, c wire.ContainerDefinition) (ok, failed bool, why s
 	return ok, false, ""
 }
 
-// decideStop stops the task's running containers, those other containers
-// depend on last (shutdown reverses the dependsOn order), then completes
-// the stop.
+// decideStop stops the task's running containers, then completes the
+// stop. Shutdown reverses the dependsOn order: a container another one
+// depends on stops only once that one has exited. Every other container
+// gets its stop signal at once, without waiting for the exits of those
+// signalled before it (ECS behaviour T3: the signals all go out within a
+// second of an essential container's exit, whatever each one's
+// stopTimeout); the runner sends them concurrently.
 func decideStop(v view) action {
 	k := v.known
 	switch {
@@ -197,25 +205,31 @@ func decideStop(v view) action {
 	case k.LastStatus.Before(ecs.TaskStopping):
 		return action{kind: actStatus, status: ecs.TaskStopping}
 	}
+	running := false
 	for i := len(v.containers) - 1; i >= 0; i-- {
 		name := str(v.containers[i].Name)
 		c := knownContainer(k, name)
 		if c == nil || c.LastStatus != ecs.ContainerRunning {
 			continue
 		}
-		if runningDependent(v, name) {
-			continue
-		}
-		return action{kind: actStop, container: name}
-	}
-	for _, c := range k.Containers {
-		if c.LastStatus == ecs.ContainerRunning {
-			// A dependency cycle cannot be registered, so a running
-			// container always has a stoppable dependent; stop it anyway.
-			return action{kind: actStop, container: c.Name}
+		running = true
+		if !v.signalled[name] && !runningDependent(v, name) {
+			return action{kind: actStop, container: name}
 		}
 	}
-	if k.LastStatus.Before(ecs.TaskDeprovisioning) {
+	switch {
+	case running && len(v.signalled) > 0:
+		return action{kind: actWait} // the exits wake the runner
+	case running:
+		// Nothing signalled, yet every running container has a running
+		// dependent: a dependency cycle, which cannot be registered. Stop
+		// one anyway rather than wait for ever.
+		for _, c := range k.Containers {
+			if c.LastStatus == ecs.ContainerRunning {
+				return action{kind: actStop, container: c.Name}
+			}
+		}
+	case k.LastStatus.Before(ecs.TaskDeprovisioning):
 		return action{kind: actStatus, status: ecs.TaskDeprovisioning}
 	}
 	return action{kind: actStatus, status: ecs.TaskStopped}

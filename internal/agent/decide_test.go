@@ -69,6 +69,16 @@ func healthy(name, status string) func(*view) {
 	return func(v *view) { knownContainer(v.known, name).HealthStatus = status }
 }
 
+// signalled marks containers as sent their stop signal, not yet exited.
+func signalled(names ...string) func(*view) {
+	return func(v *view) {
+		v.signalled = map[string]bool{}
+		for _, n := range names {
+			v.signalled[n] = true
+		}
+	}
+}
+
 func desiredStopped(v *view) { v.desired = ecs.TaskStopped }
 
 func at(d time.Duration) func(*view) { return func(v *view) { v.now = t0.Add(d) } }
@@ -140,6 +150,26 @@ func TestDecide(t *testing.T) {
 			"dependents stop before their dependencies",
 			taskView(ecs.TaskStopping, []wire.ContainerDefinition{container("web", dep("db", wire.ContainerConditionStart)), container("db")}, started("db", "web"), desiredStopped),
 			action{kind: actStop, container: "web"},
+		},
+		{
+			"a container is signalled without waiting for the exit of one signalled before",
+			taskView(ecs.TaskStopping, []wire.ContainerDefinition{app, container("left"), container("right")}, started("app", "left", "right"), signalled("right"), desiredStopped),
+			action{kind: actStop, container: "left"},
+		},
+		{
+			"with every running container signalled, wait for the exits",
+			taskView(ecs.TaskStopping, []wire.ContainerDefinition{app, container("left")}, started("app", "left"), signalled("app", "left"), desiredStopped),
+			action{kind: actWait},
+		},
+		{
+			"a dependency waits for its signalled dependent to exit",
+			taskView(ecs.TaskStopping, []wire.ContainerDefinition{container("web", dep("db", wire.ContainerConditionStart)), container("db")}, started("db", "web"), signalled("web"), desiredStopped),
+			action{kind: actWait},
+		},
+		{
+			"and is signalled once it has",
+			taskView(ecs.TaskStopping, []wire.ContainerDefinition{container("web", dep("db", wire.ContainerConditionStart)), container("db")}, started("db"), exited("web", 0), desiredStopped),
+			action{kind: actStop, container: "db"},
 		},
 		{"with nothing running: DEPROVISIONING", taskView(ecs.TaskStopping, []wire.ContainerDefinition{app}, exited("app", 0), desiredStopped), action{kind: actStatus, status: ecs.TaskDeprovisioning}},
 		{"then STOPPED", taskView(ecs.TaskDeprovisioning, []wire.ContainerDefinition{app}, exited("app", 0), desiredStopped), action{kind: actStatus, status: ecs.TaskStopped}},

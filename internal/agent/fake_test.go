@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -18,6 +19,11 @@ type fakeRuntime struct {
 	starts     int
 	pullErr    error
 	api        string // the API version Version reports; "" means fakeAPIVersion
+	// held, when set, makes Stop wait until it is closed before the
+	// container exits, as a container that takes its stopTimeout to die
+	// does; stops records the ids Stop was called for, in order.
+	held  chan struct{}
+	stops []string
 }
 
 type fakeContainer struct {
@@ -76,9 +82,35 @@ func (f *fakeRuntime) Start(_ context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeRuntime) Stop(_ context.Context, id string, _ time.Duration) error {
+func (f *fakeRuntime) Stop(ctx context.Context, id string, _ time.Duration) error {
+	f.mu.Lock()
+	f.stops = append(f.stops, id)
+	held := f.held
+	f.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	f.exit(id, 143)
 	return nil
+}
+
+// holdStops makes every Stop wait until the returned release is called.
+func (f *fakeRuntime) holdStops() (release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held = make(chan struct{})
+	return sync.OnceFunc(func() { close(f.held) })
+}
+
+// stopped lists the ids Stop has been called for, in order.
+func (f *fakeRuntime) stopped() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.stops)
 }
 
 // exit makes a running container exit with code.

@@ -44,6 +44,9 @@ type runner struct {
 	payload agentproto.Task // the server's latest view; guarded by mu
 	orphan  bool            // guarded by mu
 	resent  bool            // guarded by mu: report the state again
+	// stopping names the containers whose stop call is in flight (see
+	// stopContainer); guarded by mu.
+	stopping map[string]bool
 
 	st         *taskState // owned by the goroutine
 	containers []wire.ContainerDefinition
@@ -52,7 +55,7 @@ type runner struct {
 
 func newRunner(a *Agent, id string, st *taskState) *runner {
 	r := &runner{agent: a, id: id, arn: st.Payload.Task.ARN, st: st, payload: st.Payload, orphan: st.Orphaned, wake: make(chan struct{}, 1),
-		log: a.log.With("task", id)}
+		log: a.log.With("task", id), stopping: map[string]bool{}}
 	if r.st.RuntimeIDs == nil {
 		r.st.RuntimeIDs = map[string]string{}
 	}
@@ -164,13 +167,16 @@ func (r *runner) view(desired ecs.TaskStatus, orphan bool) view {
 	if orphan {
 		cleanupAt = time.Time{}
 	}
+	r.mu.Lock()
+	signalled := maps.Clone(r.stopping)
+	r.mu.Unlock()
 	created := map[string]bool{}
 	for name, id := range r.st.RuntimeIDs {
 		created[name] = id != ""
 	}
 	return view{
 		desired: desired, def: &r.st.Payload.Definition, containers: r.containers, known: &r.st.Known,
-		created: created, startedAt: r.st.StartedAt, activatingAt: r.st.ActivatingAt,
+		created: created, startedAt: r.st.StartedAt, signalled: signalled, activatingAt: r.st.ActivatingAt,
 		cleanupAt: cleanupAt, removed: r.st.Removed, now: r.agent.now(),
 	}
 }
