@@ -32,7 +32,9 @@ func (r *runner) apply(ctx context.Context, act action) error {
 			}
 			return err
 		}
-		r.st.StartedAt[act.container] = now
+		// After the call: the engine starts the process at its end, and a
+		// dependency's startTimeout counts from then (dependenciesMet).
+		r.st.StartedAt[act.container] = r.agent.now()
 		r.dirty = true
 	case actStop:
 		r.stopContainer(ctx, act.container)
@@ -59,8 +61,6 @@ func (r *runner) setStatus(s ecs.TaskStatus, now time.Time) {
 	k := &r.st.Known
 	k.LastStatus = s
 	switch s {
-	case ecs.TaskActivating:
-		r.st.ActivatingAt = now
 	case ecs.TaskRunning:
 		k.StartedAt = now
 	case ecs.TaskDeprovisioning:

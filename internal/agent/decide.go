@@ -8,8 +8,9 @@ import (
 	"github.com/berth-org/berth/internal/wire"
 )
 
-// defaultStartTimeout is how long a container waits for its dependsOn
-// conditions when its definition sets no startTimeout: the ECS agent's
+// defaultStartTimeout is how long a started container has to reach the
+// condition a dependent container waits for (COMPLETE, SUCCESS, HEALTHY)
+// when its definition sets no startTimeout: the ECS agent's
 // ECS_CONTAINER_START_TIMEOUT default on Linux (3 minutes).
 const defaultStartTimeout = 3 * time.Minute
 
@@ -51,11 +52,9 @@ type view struct {
 	// signalled names the containers whose stop is under way: the stop
 	// signal is sent, and the engine has not reported the exit yet.
 	signalled map[string]bool
-	// activatingAt is when the task began starting containers.
-	activatingAt time.Time
-	cleanupAt    time.Time // when a STOPPED task's containers are removed
-	removed      bool
-	now          time.Time
+	cleanupAt time.Time // when a STOPPED task's containers are removed
+	removed   bool
+	now       time.Time
 }
 
 // decide returns the next step for a task: a pure function of v, so the
@@ -128,21 +127,14 @@ func decideActivating(v view) action {
 			continue
 		}
 		all = false
-		ok, failed, why := dependenciesMet(v, c)
-		if failed {
-			return action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, reason: why, container: name}
-		}
-		if ok {
+		r := dependenciesMet(v, c)
+		switch {
+		case r.failed != "":
+			return action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, reason: r.failed, container: name}
+		case r.ok:
 			return action{kind: actStart, container: name}
 		}
-		deadline := v.activatingAt.Add(startTimeout(c))
-		if !v.now.Before(deadline) {
-			return action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: name,
-				reason: fmt.Sprintf("Dependency of container %s did not reach its condition within its startTimeout.", name)}
-		}
-		if wake.IsZero() || deadline.Before(wake) {
-			wake = deadline
-		}
+		wake = earliest(wake, r.timeoutAt)
 	}
 	if all {
 		return action{kind: actStatus, status: ecs.TaskRunning}
@@ -150,42 +142,96 @@ func decideActivating(v view) action {
 	return action{kind: actWait, wakeAt: wake}
 }
 
-func startTimeout(c wire.ContainerDefinition) time.Duration {
-	if c.StartTimeout != nil && *c.StartTimeout > 0 {
+// startTimeout is how long c, once started, has to reach the condition
+// a dependent container waits for.
+func startTimeout(c *wire.ContainerDefinition) time.Duration {
+	if c != nil && c.StartTimeout != nil && *c.StartTimeout > 0 {
 		return time.Duration(*c.StartTimeout) * time.Second
 	}
 	return defaultStartTimeout
 }
 
-// dependenciesMet evaluates a container's dependsOn: ok when every
-// condition holds; failed (with a reason) when one never can.
-func dependenciesMet(v view, c wire.ContainerDefinition) (ok, failed bool, why string) {
-	ok = true
+// readiness is what a container's dependsOn says about starting it.
+type readiness struct {
+	ok        bool      // every condition holds: start it
+	failed    string    // why it can never start ("" if it still may)
+	timeoutAt time.Time // when the first dependency still awaited times out
+}
+
+// dependenciesMet evaluates a container's dependsOn.
+//
+// A dependency awaited for COMPLETE, SUCCESS or HEALTHY has its own
+// startTimeout, counted from its start, to get there; past it the
+// dependent never starts and the task stops (TaskFailedToStart). The
+// timeout is the dependency's, not the dependent's, as ECS documents
+// it and its agent applies it ("If a startTimeout value is specified for
+// containerB and it doesn't reach the desired status within that time
+// then containerA gives up"). START has no timeout: a dependency not yet
+// started is itself waiting for its own dependencies, whose timeouts
+// bound the wait. Worked example: init (startTimeout 3) started at
+// 12:00:00 and still running; web depends on it for COMPLETE. web waits
+// until 12:00:03, then the task stops; a web startTimeout changes
+// nothing.
+func dependenciesMet(v view, c wire.ContainerDefinition) readiness {
+	r := readiness{ok: true}
 	for _, d := range c.DependsOn {
 		dep := knownContainer(v.known, str(d.ContainerName))
 		if dep == nil {
-			return false, true, fmt.Sprintf("Container %s depends on unknown container %s.", str(c.Name), str(d.ContainerName))
+			return readiness{failed: fmt.Sprintf("Container %s depends on unknown container %s.", str(c.Name), str(d.ContainerName))}
 		}
-		_, started := v.startedAt[dep.Name]
+		startedAt, started := v.startedAt[dep.Name]
 		exited := started && dep.LastStatus == ecs.ContainerStopped
+		var held bool
 		switch d.Condition {
 		case wire.ContainerConditionStart:
-			ok = ok && started
+			held = started
 		case wire.ContainerConditionComplete:
-			ok = ok && exited
+			held = exited
 		case wire.ContainerConditionSuccess:
 			if exited && (dep.ExitCode == nil || *dep.ExitCode != 0) {
-				return false, true, fmt.Sprintf("Dependency container %s exited with a non-zero code, so %s was not started.", dep.Name, str(c.Name))
+				return readiness{failed: fmt.Sprintf("Dependency container %s exited with a non-zero code, so %s was not started.", dep.Name, str(c.Name))}
 			}
-			ok = ok && exited
+			held = exited
 		case wire.ContainerConditionHealthy:
 			if exited || dep.HealthStatus == ecs.HealthUnhealthy {
-				return false, true, fmt.Sprintf("Dependency container %s did not become healthy, so %s was not started.", dep.Name, str(c.Name))
+				return readiness{failed: fmt.Sprintf("Dependency container %s did not become healthy, so %s was not started.", dep.Name, str(c.Name))}
 			}
-			ok = ok && dep.HealthStatus == ecs.HealthHealthy
+			held = dep.HealthStatus == ecs.HealthHealthy
+		}
+		if held {
+			continue
+		}
+		r.ok = false
+		if !started || d.Condition == wire.ContainerConditionStart {
+			continue
+		}
+		timeout := startTimeout(containerDef(v.containers, dep.Name))
+		if at := startedAt.Add(timeout); v.now.Before(at) {
+			r.timeoutAt = earliest(r.timeoutAt, at)
+			continue
+		}
+		return readiness{failed: fmt.Sprintf("Dependency container %s did not reach its %s condition within its startTimeout of %s, so %s was not started.",
+			dep.Name, d.Condition, timeout, str(c.Name))}
+	}
+	return r
+}
+
+// earliest is the earlier of a and b, a zero time being none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// containerDef finds a container's definition by name (nil if none).
+func containerDef(defs []wire.ContainerDefinition, name string) *wire.ContainerDefinition {
+	for i := range defs {
+		if str(defs[i].Name) == name {
+			return &defs[i]
 		}
 	}
-	return ok, false, ""
+	return nil
 }
 
 // decideStop stops the task's running containers, then completes the

@@ -18,7 +18,7 @@ func taskView(status ecs.TaskStatus, defs []wire.ContainerDefinition, opts ...fu
 		k.Containers = append(k.Containers, ecs.Container{Name: *d.Name, LastStatus: ecs.ContainerPending, Essential: d.Essential == nil || *d.Essential})
 	}
 	v := view{desired: ecs.TaskRunning, def: &wire.TaskDefinition{}, containers: defs, known: k,
-		created: map[string]bool{}, startedAt: map[string]time.Time{}, activatingAt: t0, now: t0.Add(time.Second)}
+		created: map[string]bool{}, startedAt: map[string]time.Time{}, now: t0.Add(time.Second)}
 	for _, o := range opts {
 		o(&v)
 	}
@@ -31,6 +31,12 @@ func container(name string, deps ...wire.ContainerDependency) wire.ContainerDefi
 
 func nonEssential(c wire.ContainerDefinition) wire.ContainerDefinition {
 	c.Essential = ptr(false)
+	return c
+}
+
+// startTimeoutOf sets c's startTimeout in seconds.
+func startTimeoutOf(seconds int32, c wire.ContainerDefinition) wire.ContainerDefinition {
+	c.StartTimeout = &seconds
 	return c
 }
 
@@ -54,6 +60,11 @@ func started(names ...string) func(*view) {
 			knownContainer(v.known, n).LastStatus = ecs.ContainerRunning
 		}
 	}
+}
+
+// startedAt sets when a started container started.
+func startedAt(name string, at time.Time) func(*view) {
+	return func(v *view) { v.startedAt[name] = at }
 }
 
 func exited(name string, code int32) func(*view) {
@@ -136,7 +147,27 @@ func TestDecide(t *testing.T) {
 		{
 			"a dependency past its startTimeout fails the task",
 			taskView(ecs.TaskActivating, []wire.ContainerDefinition{container("db"), container("web", dep("db", wire.ContainerConditionHealthy))}, started("db"), created("web"), at(defaultStartTimeout)),
-			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web", reason: "Dependency of container web did not reach its condition within its startTimeout."},
+			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web",
+				reason: "Dependency container db did not reach its HEALTHY condition within its startTimeout of 3m0s, so web was not started."},
+		},
+		{
+			"the dependency's startTimeout counts from its own start",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{startTimeoutOf(5, nonEssential(container("init"))), container("web", dep("init", wire.ContainerConditionComplete))},
+				started("init"), startedAt("init", t0.Add(10*time.Second)), created("web"), at(14*time.Second)),
+			action{kind: actWait, wakeAt: t0.Add(15 * time.Second)},
+		},
+		{
+			"and fails the task when it has passed",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{startTimeoutOf(5, nonEssential(container("init"))), container("web", dep("init", wire.ContainerConditionComplete))},
+				started("init"), startedAt("init", t0.Add(10*time.Second)), created("web"), at(15*time.Second)),
+			action{kind: actFail, stopCode: ecs.StopTaskFailedToStart, container: "web",
+				reason: "Dependency container init did not reach its COMPLETE condition within its startTimeout of 5s, so web was not started."},
+		},
+		{
+			"the dependent's own startTimeout plays no part",
+			taskView(ecs.TaskActivating, []wire.ContainerDefinition{nonEssential(container("init")), startTimeoutOf(2, container("web", dep("init", wire.ContainerConditionSuccess)))},
+				started("init"), created("web"), at(time.Minute)),
+			action{kind: actWait, wakeAt: t0.Add(defaultStartTimeout)},
 		},
 		{
 			"an essential exit stops the task",

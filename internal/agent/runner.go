@@ -176,7 +176,7 @@ func (r *runner) view(desired ecs.TaskStatus, orphan bool) view {
 	}
 	return view{
 		desired: desired, def: &r.st.Payload.Definition, containers: r.containers, known: &r.st.Known,
-		created: created, startedAt: r.st.StartedAt, signalled: signalled, activatingAt: r.st.ActivatingAt,
+		created: created, startedAt: r.st.StartedAt, signalled: signalled,
 		cleanupAt: cleanupAt, removed: r.st.Removed, now: r.agent.now(),
 	}
 }
@@ -304,12 +304,7 @@ func i32(p *int32) int32 {
 }
 
 func (r *runner) containerDef(name string) *wire.ContainerDefinition {
-	for i := range r.containers {
-		if str(r.containers[i].Name) == name {
-			return &r.containers[i]
-		}
-	}
-	return nil
+	return containerDef(r.containers, name)
 }
 
 // labels are the labels every container of this task carries.

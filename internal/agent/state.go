@@ -28,13 +28,12 @@ type identity struct {
 // carries on from exactly where it was: nothing restarted, no status
 // reported twice or backwards.
 type taskState struct {
-	Payload      agentproto.Task      `json:"payload"`
-	Known        ecs.Known            `json:"known"`
-	RuntimeIDs   map[string]string    `json:"runtimeIds"` // container name → runtime id
-	StartedAt    map[string]time.Time `json:"startedAt"`  // container name → when the agent started it
-	ActivatingAt time.Time            `json:"activatingAt,omitzero"`
-	CleanupAt    time.Time            `json:"cleanupAt,omitzero"`
-	Removed      bool                 `json:"removed,omitempty"`
+	Payload    agentproto.Task      `json:"payload"`
+	Known      ecs.Known            `json:"known"`
+	RuntimeIDs map[string]string    `json:"runtimeIds"` // container name → runtime id
+	StartedAt  map[string]time.Time `json:"startedAt"`  // container name → when the agent started it
+	CleanupAt  time.Time            `json:"cleanupAt,omitzero"`
+	Removed    bool                 `json:"removed,omitempty"`
 	// Orphaned: the server no longer has this task (purged, or the
 	// instance was re-created); stop it and forget it without waiting.
 	Orphaned bool `json:"orphaned,omitempty"`

@@ -237,33 +237,6 @@ func TestNonEssentialExitLeavesTheTaskRunning(t *testing.T) {
 	}
 }
 
-func TestDependsOnStartsContainersInOrder(t *testing.T) {
-	t.Parallel()
-	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
-	db := sh("db", "sleep 1; touch /tmp/ready; sleep 600")
-	db.HealthCheck = &types.HealthCheck{Command: []string{"CMD-SHELL", "test -f /tmp/ready"}, Interval: aws.Int32(5), Retries: aws.Int32(3), StartPeriod: aws.Int32(0), Timeout: aws.Int32(2)}
-	migrate := sh("migrate", "exit 0")
-	migrate.Essential = aws.Bool(false)
-	migrate.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("db"), Condition: types.ContainerConditionHealthy}}
-	app := sh("app", "sleep 600")
-	app.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("migrate"), Condition: types.ContainerConditionSuccess}}
-	td := registerFamily(t, shared, uniqueName(t, "deps"), db, migrate, app)
-
-	task := runTasks(t, shared, cluster, td, 1)[0]
-	task = awaitTask(t, shared, cluster, aws.ToString(task.TaskArn), "RUNNING")
-	started := map[string]time.Time{}
-	for _, name := range []string{"db", "migrate", "app"} {
-		started[name] = inspectContainer(t, aws.ToString(containerNamed(t, task, name).RuntimeId)).StartedAt
-	}
-	if !started["db"].Before(started["migrate"]) || !started["migrate"].Before(started["app"]) {
-		t.Errorf("start order: db %s, migrate %s, app %s; want db < migrate < app", started["db"], started["migrate"], started["app"])
-	}
-	if got := containerNamed(t, task, "db").HealthStatus; got != types.HealthStatusHealthy {
-		t.Errorf("db healthStatus = %s, want HEALTHY", got)
-	}
-}
-
 func TestFailingHealthCheckMakesTheTaskUnhealthy(t *testing.T) {
 	t.Parallel()
 	cluster := taskCluster(t, shared)
