@@ -263,47 +263,6 @@ func TestFailingHealthCheckMakesTheTaskUnhealthy(t *testing.T) {
 	}
 }
 
-func TestStopTaskSignalsThenKills(t *testing.T) {
-	t.Parallel()
-	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
-	graceful := sh("app", `trap 'exit 0' TERM; while true; do sleep 0.1; done`)
-	graceful.StopTimeout = aws.Int32(10)
-	stubborn := sh("app", `trap '' TERM; while true; do sleep 0.1; done`)
-	stubborn.StopTimeout = aws.Int32(3)
-	cases := []struct {
-		name     string
-		def      types.ContainerDefinition
-		exitCode int32
-		min, max time.Duration
-	}{
-		{"a container that handles SIGTERM exits at once", graceful, 0, 0, 2 * time.Second},
-		{"one that ignores it is killed at stopTimeout", stubborn, 137, 2 * time.Second, 5 * time.Second},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			td := registerFamily(t, shared, uniqueName(t, "stop"), tc.def)
-			arn := aws.ToString(runTasks(t, shared, cluster, td, 1)[0].TaskArn)
-			awaitTask(t, shared, cluster, arn, "RUNNING")
-
-			began := time.Now()
-			stopTask(t, shared, cluster, arn, "test stop")
-			task := awaitTask(t, shared, cluster, arn, "STOPPED")
-			took := time.Since(began)
-			if took < tc.min || took > tc.max {
-				t.Errorf("stopped after %s, want between %s and %s", took, tc.min, tc.max)
-			}
-			if c := containerNamed(t, task, "app"); aws.ToInt32(c.ExitCode) != tc.exitCode {
-				t.Errorf("exit code = %d, want %d", aws.ToInt32(c.ExitCode), tc.exitCode)
-			}
-			if task.StopCode != types.TaskStopCodeUserInitiated || aws.ToString(task.StoppedReason) != "test stop" || task.StoppingAt == nil {
-				t.Errorf("stopCode %q, reason %q, stoppingAt %v", task.StopCode, aws.ToString(task.StoppedReason), task.StoppingAt)
-			}
-		})
-	}
-}
-
 func TestMemoryLimitIsEnforced(t *testing.T) {
 	t.Parallel()
 	cluster := taskCluster(t, shared)
