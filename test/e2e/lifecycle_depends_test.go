@@ -84,7 +84,7 @@ func TestDependsOnThatCannotHoldStopsTheTask(t *testing.T) {
 	t.Parallel()
 	const startTimeout = 3 * time.Second
 	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
+	engine := watchEngine(t, startAgent(t, shared, cluster))
 	cases := []struct {
 		name      string
 		init      types.ContainerDefinition // what web waits for
@@ -123,8 +123,8 @@ func TestDependsOnThatCannotHoldStopsTheTask(t *testing.T) {
 			if tc.timeout == 0 {
 				return
 			}
-			id := aws.ToString(containerNamed(t, task, "init").RuntimeId)
-			gaveUp := loggedAt(t, id, "TERM").Sub(lifeOf(t, id).Started)
+			evs := engine.exits(aws.ToString(task.TaskArn), "init")["init"]
+			gaveUp := evs.at(t, "kill", sigTERM).Sub(evs.at(t, "start", 0))
 			t.Logf("the task gave up on init %s after it started (startTimeout %s)", gaveUp, tc.timeout)
 			if !within(gaveUp, tc.timeout, tc.timeout+time.Second) {
 				t.Errorf("the task gave up on init %s after it started, want at its startTimeout %s (+1 s at most, never before)", gaveUp, tc.timeout)

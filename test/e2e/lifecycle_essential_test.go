@@ -23,7 +23,7 @@ func TestEssentialExitSignalsEveryOtherContainerAtOnce(t *testing.T) {
 		stopTimeout  = 3 * time.Second // the stubborn container's
 	)
 	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
+	engine := watchEngine(t, startAgent(t, shared, cluster))
 	graceful := sh("graceful", termExits)
 	graceful.StopTimeout = aws.Int32(20)
 	stubborn := sh("stubborn", termIgnored)
@@ -32,8 +32,8 @@ func TestEssentialExitSignalsEveryOtherContainerAtOnce(t *testing.T) {
 	// stubborn is last: an agent that stops one container after another,
 	// last first, would signal graceful only once stubborn is dead.
 	td := registerFamily(t, shared, uniqueName(t, "essential"), sh("main", "sleep 2; exit 3"), graceful, stubborn)
-	task := runTasks(t, shared, cluster, td, 1)[0]
-	task = awaitTask(t, shared, cluster, aws.ToString(task.TaskArn), "STOPPED")
+	arn := aws.ToString(runTasks(t, shared, cluster, td, 1)[0].TaskArn)
+	task := awaitTask(t, shared, cluster, arn, "STOPPED")
 
 	if task.StopCode != types.TaskStopCodeEssentialContainerExited || aws.ToString(task.StoppedReason) != "Essential container in task exited" {
 		t.Errorf("stopCode %q, stoppedReason %q; want EssentialContainerExited, %q", task.StopCode, aws.ToString(task.StoppedReason), "Essential container in task exited")
@@ -43,19 +43,21 @@ func TestEssentialExitSignalsEveryOtherContainerAtOnce(t *testing.T) {
 			t.Errorf("container %s: %s, want STOPPED with exit code %d", name, dump(c), want)
 		}
 	}
-	exited := lifeOf(t, aws.ToString(containerNamed(t, task, "main").RuntimeId)).Finished
+	evs := engine.exits(arn, "main", "graceful", "stubborn")
+	exited := evs["main"].at(t, "die", 0)
 	for _, name := range []string{"graceful", "stubborn"} {
-		id := aws.ToString(containerNamed(t, task, name).RuntimeId)
-		signalled := loggedAt(t, id, "TERM")
-		t.Logf("%s: stop signal %s after the essential container's exit", name, signalled.Sub(exited))
-		if d := signalled.Sub(exited); !within(d, 0, signalWithin) {
-			t.Errorf("%s got its stop signal %s after the essential container exited, want within %s", name, d, signalWithin)
+		d := evs[name].at(t, "kill", sigTERM).Sub(exited)
+		t.Logf("%s: SIGTERM %s after the essential container's exit", name, d)
+		if !within(d, 0, signalWithin) {
+			t.Errorf("%s got its SIGTERM %s after the essential container exited, want within %s", name, d, signalWithin)
 		}
 	}
-	stubbornID := aws.ToString(containerNamed(t, task, "stubborn").RuntimeId)
-	killedAfter := lifeOf(t, stubbornID).Finished.Sub(loggedAt(t, stubbornID, "TERM"))
-	t.Logf("stubborn: SIGKILL %s after its stop signal (stopTimeout %s)", killedAfter, stopTimeout)
-	if !within(killedAfter, stopTimeout-signalSlack, stopTimeout+time.Second) {
-		t.Errorf("stubborn was killed %s after its stop signal, want at its stopTimeout %s (±1 s)", killedAfter, stopTimeout)
+	if kill, ok := evs["graceful"].first("kill", sigKILL); ok {
+		t.Errorf("graceful, which exits on SIGTERM, got SIGKILL at %s", kill.At)
+	}
+	killedAfter := evs["stubborn"].at(t, "kill", sigKILL).Sub(evs["stubborn"].at(t, "kill", sigTERM))
+	t.Logf("stubborn: SIGKILL %s after its SIGTERM (stopTimeout %s)", killedAfter, stopTimeout)
+	if !within(killedAfter, stopTimeout, stopTimeout+time.Second) {
+		t.Errorf("stubborn got SIGKILL %s after its SIGTERM, want at its stopTimeout %s (+1 s at most, never before)", killedAfter, stopTimeout)
 	}
 }

@@ -15,10 +15,8 @@ import (
 // other runs of the test may be using it.
 const stopSignalImage = "berth-test/busybox-stopsignal:latest"
 
-// exitSlack is T4's tolerance on when a container exits after its stop
-// signal: ±1 s. Docker stamps the exit when it has reaped the process,
-// late by as much as a few hundred milliseconds on a loaded machine.
-const exitSlack = time.Second
+// stopSlack is T4's tolerance on stop timings: ±1 s.
+const stopSlack = time.Second
 
 func buildStopSignalImage(t *testing.T) {
 	t.Helper()
@@ -31,34 +29,31 @@ func buildStopSignalImage(t *testing.T) {
 
 // TestStopTaskSignalsThenKills is ECS behaviour T4: StopTask sends each
 // container its stop signal (the image's STOPSIGNAL, else SIGTERM) and
-// SIGKILL only at its stopTimeout. A container that handles the signal
-// and exits 1 s later is not killed (the default stopTimeout is 30 s);
-// one that ignores it is killed at its stopTimeout (3 s here), ±1 s.
-// Each is measured from the line the container logs on the signal to its
-// exit, both on Docker's clock.
+// SIGKILL only at its stopTimeout. A container that handles SIGTERM and
+// exits 1 s later gets no SIGKILL (the default stopTimeout is 30 s); one
+// that ignores it gets SIGKILL at its stopTimeout (3 s here), ±1 s.
 func TestStopTaskSignalsThenKills(t *testing.T) {
 	t.Parallel()
 	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
+	engine := watchEngine(t, startAgent(t, shared, cluster))
 	buildStopSignalImage(t)
-	graceful := sh("app", termExitsAfter1s)
 	stubborn := sh("app", termIgnored)
 	stubborn.StopTimeout = aws.Int32(3)
-	usr1 := sh("app", "trap 'echo USR1; exit 0' USR1; trap 'echo TERM; exit 7' TERM; while true; do sleep 1 & wait; done")
+	usr1 := sh("app", "trap 'exit 0' USR1; trap 'exit 7' TERM; "+idle)
 	usr1.Image = aws.String(stopSignalImage)
 	usr1.StopTimeout = aws.Int32(10)
 	cases := []struct {
 		name     string
 		def      types.ContainerDefinition
-		signal   string // the line the container logs on the signal it gets
+		signal   int // the stop signal
 		exitCode int32
-		// exitAfter bounds the exit after the signal: 1 s for the graceful
-		// one's own sleep, its stopTimeout for the stubborn one.
-		exitMin, exitMax time.Duration
+		// killAt is when SIGKILL must come after the stop signal (0: never);
+		// exitAt when the container must exit.
+		killAt, exitAt time.Duration
 	}{
-		{"a container that handles SIGTERM and exits 1 s later gets no SIGKILL", graceful, "TERM", 0, time.Second, time.Second + exitSlack},
-		{"one that ignores SIGTERM gets SIGKILL at its stopTimeout", stubborn, "TERM", 137, 3*time.Second - signalSlack, 3*time.Second + exitSlack},
-		{"the STOPSIGNAL of the image is sent instead of SIGTERM", usr1, "USR1", 0, 0, exitSlack},
+		{"a container that handles SIGTERM and exits 1 s later gets no SIGKILL", sh("app", termExitsAfter1s), sigTERM, 0, 0, time.Second},
+		{"one that ignores SIGTERM gets SIGKILL at its stopTimeout", stubborn, sigTERM, 137, 3 * time.Second, 3 * time.Second},
+		{"the STOPSIGNAL of the image is sent instead of SIGTERM", usr1, sigUSR1, 0, 0, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,15 +67,30 @@ func TestStopTaskSignalsThenKills(t *testing.T) {
 			if task.StopCode != types.TaskStopCodeUserInitiated || aws.ToString(task.StoppedReason) != "test stop" || task.StoppingAt == nil {
 				t.Errorf("stopCode %q, reason %q, stoppingAt %v; want UserInitiated, %q and a time", task.StopCode, aws.ToString(task.StoppedReason), task.StoppingAt, "test stop")
 			}
-			c := containerNamed(t, task, "app")
-			if aws.ToInt32(c.ExitCode) != tc.exitCode {
+			if c := containerNamed(t, task, "app"); aws.ToInt32(c.ExitCode) != tc.exitCode {
 				t.Errorf("exit code = %d, want %d", aws.ToInt32(c.ExitCode), tc.exitCode)
 			}
-			id := aws.ToString(c.RuntimeId)
-			exitAfter := lifeOf(t, id).Finished.Sub(loggedAt(t, id, tc.signal))
-			t.Logf("exited %s after its %s", exitAfter, tc.signal)
-			if !within(exitAfter, tc.exitMin, tc.exitMax) {
-				t.Errorf("exited %s after its %s, want %s to %s", exitAfter, tc.signal, tc.exitMin, tc.exitMax)
+			evs := engine.exits(arn, "app")["app"]
+			first, _ := evs.first("kill", 0)
+			if first.Signal != tc.signal {
+				t.Fatalf("the first signal was %d, want %d: %+v", first.Signal, tc.signal, evs)
+			}
+			exitAfter := evs.at(t, "die", 0).Sub(first.At)
+			t.Logf("exited %s after its stop signal", exitAfter)
+			if !within(exitAfter, tc.exitAt, tc.exitAt+stopSlack) {
+				t.Errorf("exited %s after its stop signal, want %s (+1 s at most)", exitAfter, tc.exitAt)
+			}
+			kill, killed := evs.first("kill", sigKILL)
+			if killed {
+				t.Logf("SIGKILL %s after its stop signal", kill.At.Sub(first.At))
+			}
+			switch {
+			case tc.killAt == 0 && killed:
+				t.Errorf("SIGKILL %s after the stop signal, want none", kill.At.Sub(first.At))
+			case tc.killAt > 0 && !killed:
+				t.Errorf("no SIGKILL, want one at %s", tc.killAt)
+			case tc.killAt > 0 && !within(kill.At.Sub(first.At), tc.killAt, tc.killAt+stopSlack):
+				t.Errorf("SIGKILL %s after the stop signal, want at stopTimeout %s (+1 s at most, never before)", kill.At.Sub(first.At), tc.killAt)
 			}
 		})
 	}
@@ -88,12 +98,12 @@ func TestStopTaskSignalsThenKills(t *testing.T) {
 
 // TestStopTaskStopsDependentsFirst is T4's last criterion: shutdown
 // reverses dependsOn. app depends on db; on StopTask, db gets its stop
-// signal only after app has exited, although app takes a second over it
+// signal only once app has exited, although app takes a second over it
 // and db would exit at once.
 func TestStopTaskStopsDependentsFirst(t *testing.T) {
 	t.Parallel()
 	cluster := taskCluster(t, shared)
-	startAgent(t, shared, cluster)
+	engine := watchEngine(t, startAgent(t, shared, cluster))
 	app := sh("app", termExitsAfter1s)
 	app.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("db"), Condition: types.ContainerConditionStart}}
 	td := registerFamily(t, shared, uniqueName(t, "order"), sh("db", termExits), app)
@@ -102,16 +112,12 @@ func TestStopTaskStopsDependentsFirst(t *testing.T) {
 
 	stopTask(t, shared, cluster, arn, "test stop")
 	task := awaitTask(t, shared, cluster, arn, "STOPPED")
-	appID, dbID := aws.ToString(containerNamed(t, task, "app").RuntimeId), aws.ToString(containerNamed(t, task, "db").RuntimeId)
-	appExited, dbSignalled, dbExited := lifeOf(t, appID).Finished, loggedAt(t, dbID, "TERM"), lifeOf(t, dbID).Finished
-	t.Logf("app signalled at +0, exited at %s; db signalled at %s, exited at %s", appExited.Sub(loggedAt(t, appID, "TERM")),
-		dbSignalled.Sub(loggedAt(t, appID, "TERM")), dbExited.Sub(loggedAt(t, appID, "TERM")))
-	if dbSignalled.Before(appExited) || !dbExited.After(appExited) {
-		t.Errorf("db signalled at %s and exited at %s, app exited at %s; want db signalled after app exited",
-			dbSignalled.Format(time.StampMicro), dbExited.Format(time.StampMicro), appExited.Format(time.StampMicro))
-	}
-	if d := dbSignalled.Sub(appExited); d > time.Second {
-		t.Errorf("db signalled %s after app exited, want within 1 s", d)
+	evs := engine.exits(arn, "app", "db")
+	appSignalled, appExited := evs["app"].at(t, "kill", sigTERM), evs["app"].at(t, "die", 0)
+	dbSignalled, dbExited := evs["db"].at(t, "kill", sigTERM), evs["db"].at(t, "die", 0)
+	t.Logf("app SIGTERM at +0, exit at %s; db SIGTERM at %s, exit at %s", appExited.Sub(appSignalled), dbSignalled.Sub(appSignalled), dbExited.Sub(appSignalled))
+	if d := dbSignalled.Sub(appExited); !within(d, 0, time.Second) {
+		t.Errorf("db got its SIGTERM %s after app exited, want after it, within 1 s", d)
 	}
 	for _, name := range []string{"app", "db"} {
 		if code := aws.ToInt32(containerNamed(t, task, name).ExitCode); code != 0 {
