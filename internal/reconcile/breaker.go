@@ -43,7 +43,11 @@ func backoff(n int32) time.Duration {
 //     period), or one that stopped on its own (not by the scheduler or a
 //     user) before it was healthy. It adds one to failedTasks, the
 //     circuit breaker's count; one that never reached RUNNING also feeds
-//     the throttle.
+//     the throttle. A task that never reached RUNNING is counted as soon
+//     as its agent reports its stop code, before it is STOPPED: the step
+//     that sees it stopping would otherwise replace it at once, outside
+//     the throttle (a second attempt 47 ms after the first, measured
+//     end to end) and past the breaker's threshold.
 //
 // A task has one outcome: one seen healthy that fails its health checks
 // later is replaced (its event said when it stops), but does not count
@@ -86,7 +90,7 @@ func (p *plan) settle(dep *ecs.Deployment, ts []*task) {
 		}
 		settled[t.ID], ids = true, append(ids, t.ID)
 		dep.FailedTasks++
-		if t.state == stopped && t.StartedAt.IsZero() {
+		if t.StartedAt.IsZero() {
 			neverRan = append(neverRan, t)
 		}
 	}
@@ -111,9 +115,11 @@ func success(t *task) bool {
 }
 
 // failure says t failed: it fails its health checks, or it stopped on its
-// own before it was healthy. Tasks the scheduler or a user stopped did not
-// fail, nor did tasks stopped for reasons outside the task (a Spot
-// interruption, an instance being terminated).
+// own before it was healthy, or is stopping on its own without ever
+// having reached RUNNING (the agent's stop code says so, and no success
+// can follow). Tasks the scheduler or a user stopped did not fail, nor
+// did tasks stopped for reasons outside the task (a Spot interruption, an
+// instance being terminated).
 func failure(t *task) bool {
 	switch t.state {
 	case unhealthy:
@@ -122,6 +128,11 @@ func failure(t *task) bool {
 		switch t.StopCode {
 		case "", ecs.StopTaskFailedToStart, ecs.StopEssentialContainerExited:
 			return !success(t)
+		}
+	case stopping:
+		switch t.StopCode {
+		case ecs.StopTaskFailedToStart, ecs.StopEssentialContainerExited:
+			return t.StartedAt.IsZero()
 		}
 	}
 	return false

@@ -12,6 +12,13 @@ func failedToStart(id, depID string, opts ...func(*Task)) Task {
 	return tk(id, depID, append([]func(*Task){stoppedTask(ecs.StopTaskFailedToStart, true)}, opts...)...)
 }
 
+// failingToStart is a task of depID its agent is stopping on its own
+// before it reached RUNNING: still PENDING, with the agent's stop code,
+// and desired STOPPED since the agent reported it.
+func failingToStart(id, depID string) Task {
+	return tk(id, depID, pendingTask, func(t *Task) { t.DesiredStatus, t.StopCode = ecs.TaskStopped, ecs.StopTaskFailedToStart })
+}
+
 const (
 	failedMsg   = "event (service web) (deployment ecs-svc/2) deployment failed: tasks failed to start."
 	rollbackMsg = "event (service web) rolling back to deployment ecs-svc/1."
@@ -153,6 +160,20 @@ func TestThrottle(t *testing.T) {
 		want: nil,
 		deps: []string{"ecs-svc/1 PRIMARY COMPLETED desired=1 running=0 pending=0 failed=1 launchFailures=1 nextLaunch=+10s"},
 		wake: "+10s",
+	}, {
+		name: "so does one its agent is still stopping: it is not replaced before it is STOPPED",
+		in:   Input{Service: svc(1, []ecs.Deployment{v1}), Tasks: []Task{failingToStart("t1", "ecs-svc/1")}},
+		want: nil,
+		deps: []string{"ecs-svc/1 PRIMARY COMPLETED desired=1 running=0 pending=1 failed=1 launchFailures=1 nextLaunch=+10s"},
+		wake: "+10s",
+	}, {
+		name: "and it counts once, when it is STOPPED too",
+		in: Input{
+			Service: svc(1, []ecs.Deployment{dep("ecs-svc/1", "web:1", completed, failedTasks(1), settledTasks("t1"), throttled(1, t0.Add(5*time.Second)))}),
+			Tasks:   []Task{failedToStart("t1", "ecs-svc/1")},
+		},
+		want: nil,
+		deps: []string{"ecs-svc/1 PRIMARY COMPLETED desired=1 running=0 pending=0 failed=1 launchFailures=1 nextLaunch=+5s"},
 	}, {
 		name: "once the delay has passed the deployment launches again",
 		in: Input{

@@ -13,24 +13,31 @@ import (
 const failLatency = time.Second
 
 // launchAttempts drives w's service through n launch attempts whose task
-// never reaches RUNNING, each failing failLatency after it was placed, the
-// clock jumping to each decision's Wake in between. It returns when each
-// attempt was made and the events each step added.
+// never reaches RUNNING, each failing failLatency after it was placed as
+// its agent reports it: first the stop it has decided on (desired
+// STOPPED, stopCode TaskFailedToStart, still PENDING), at the next step
+// STOPPED. In between the clock jumps to each decision's Wake. It returns
+// when each attempt was made and the events each step added.
 func launchAttempts(t *testing.T, w *world, n int) (at []time.Time, events []ecs.ServiceEvent) {
 	t.Helper()
+	var failing *Task
 	for len(at) < n {
 		d := w.step()
 		events = append(events, d.Events...)
-		if len(d.Start) > 0 {
+		switch {
+		case len(d.Start) > 0:
 			at = append(at, w.now)
 			w.now = w.now.Add(failLatency)
-			w.exit(w.tasks[len(w.tasks)-1])
-			continue
-		}
-		if d.Wake.IsZero() || !d.Wake.After(w.now) {
+			failing = w.tasks[len(w.tasks)-1]
+			failing.DesiredStatus, failing.StopCode = ecs.TaskStopped, ecs.StopTaskFailedToStart
+		case failing != nil:
+			w.exit(failing)
+			failing = nil
+		case d.Wake.IsZero() || !d.Wake.After(w.now):
 			t.Fatalf("attempt %d: no launch and no later wake (%v): %v", len(at)+1, d.Wake, deployments(d))
+		default:
+			w.now = d.Wake
 		}
-		w.now = d.Wake
 	}
 	return at, events
 }
