@@ -154,3 +154,81 @@ func TestServiceThrottleBacksOffLaunchesThatNeverRun(t *testing.T) {
 		t.Errorf("the new task definition launched %s after UpdateService, want at once (within %s)", took, launchSlack)
 	}
 }
+
+// pendingStopWithin is ECS behaviour T8's bound on stopping a service's
+// PENDING tasks once their instance is DRAINING.
+const pendingStopWithin = 5 * time.Second
+
+// neverReady is a task definition whose tasks stay short of RUNNING (in
+// ACTIVATING, which ECS reports among the pending): web waits for db to
+// be HEALTHY, and db's first health check comes only after 300 s, ECS's
+// longest interval. db exits on SIGTERM.
+func neverReady() []types.ContainerDefinition {
+	db := sh("db", untilStopped)
+	db.HealthCheck = &types.HealthCheck{Command: []string{"CMD-SHELL", "true"}, Interval: aws.Int32(300), Timeout: aws.Int32(5), Retries: aws.Int32(1)}
+	web := sh("web", untilStopped)
+	web.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("db"), Condition: types.ContainerConditionHealthy}}
+	return []types.ContainerDefinition{db, web}
+}
+
+// TestDrainStopsPendingServiceTasksAndPlacesNothingThere is ECS behaviour
+// T8's criteria that TestServiceDrainMovesReplicaTasksWithinTheBounds
+// (RUNNING tasks replaced within minimumHealthyPercent, sampled every
+// 100 ms) does not cover: a service's PENDING tasks on an instance set to
+// DRAINING are stopped within 5 s; nothing new is placed there, though
+// the service has no other instance and says it cannot place its tasks;
+// its replacements go to the next ACTIVE instance to join; a standalone
+// task on the instance runs on untouched. (DRAINING on a deregistered
+// instance is refused: TestUpdateContainerInstancesState.)
+func TestDrainStopsPendingServiceTasksAndPlacesNothingThere(t *testing.T) {
+	t.Parallel()
+	const desired = 2
+	c := client(t)
+	cluster := taskCluster(t, shared)
+	first := startAgent(t, shared, cluster)
+	family := uniqueName(t, "never-ready")
+	registerFamily(t, shared, family, neverReady()...)
+	name := uniqueName(t, "svc")
+	t.Cleanup(func() {
+		if t.Failed() {
+			deployDump(t, c, cluster, name)
+		}
+	})
+	createSvc(t, c, svcIn(cluster, name, family, func(in *ecs.CreateServiceInput) { in.DesiredCount = aws.Int32(desired) }))
+	var pending []types.Task
+	awaitf(t, "the service's tasks are ACTIVATING on the first instance", func() bool {
+		pending = serviceTasks(t, c, cluster, name, types.DesiredStatusRunning)
+		return len(pending) == desired && !slices.ContainsFunc(pending, func(task types.Task) bool {
+			return aws.ToString(task.LastStatus) != "ACTIVATING" || aws.ToString(task.ContainerInstanceArn) != first.arn
+		})
+	})
+	solo := registerFamily(t, shared, uniqueName(t, "solo"), sh("solo", untilStopped))
+	standalone := aws.ToString(runTasks(t, shared, cluster, solo, 1)[0].TaskArn)
+	awaitTask(t, shared, cluster, standalone, "RUNNING")
+
+	drainedAt := time.Now()
+	setInstancesState(t, c, cluster, types.ContainerInstanceStatusDraining, first.arn)
+	for _, task := range pending {
+		stopped := awaitTask(t, shared, cluster, aws.ToString(task.TaskArn), "STOPPED")
+		took := aws.ToTime(stopped.StoppedAt).Sub(drainedAt)
+		t.Logf("pending task %s STOPPED %s after DRAINING", arnTail(aws.ToString(task.TaskArn)), took)
+		if took > pendingStopWithin || stopped.StopCode != types.TaskStopCodeServiceSchedulerInitiated {
+			t.Errorf("pending task %s: STOPPED %s after DRAINING, stopCode %s; want within %s, by the scheduler", arnTail(aws.ToString(task.TaskArn)), took, stopped.StopCode, pendingStopWithin)
+		}
+	}
+	unplaced := "(service " + name + ") was unable to place a task because no container instance met all of its requirements."
+	awaitf(t, "the service says it cannot place its tasks", func() bool { return hasEvent(describeSvc(t, c, cluster, name), unplaced) })
+
+	second := startAgent(t, shared, cluster)
+	awaitf(t, "the replacements are placed on the instance that joined", func() bool {
+		return len(onInstance(serviceTasks(t, c, cluster, name, types.DesiredStatusRunning), second.arn)) == desired
+	})
+	for _, task := range everyServiceTask(t, c, cluster, name) {
+		if aws.ToTime(task.CreatedAt).After(drainedAt) && aws.ToString(task.ContainerInstanceArn) != second.arn {
+			t.Errorf("task %s was placed on %s after the drain, want only on %s", arnTail(aws.ToString(task.TaskArn)), aws.ToString(task.ContainerInstanceArn), second.arn)
+		}
+	}
+	if got := describeTask(t, shared, cluster, standalone); aws.ToString(got.LastStatus) != "RUNNING" || aws.ToString(got.DesiredStatus) != "RUNNING" {
+		t.Errorf("the standalone task on the draining instance is %s (desired %s), want RUNNING", aws.ToString(got.LastStatus), aws.ToString(got.DesiredStatus))
+	}
+}
