@@ -38,6 +38,21 @@ type action struct {
 	wakeAt    time.Time // for actWait: when to decide again (zero: on an event only)
 }
 
+// changesContainers says the step changes the engine's containers at
+// once, so the runner inspects them again before it reports. A status
+// change or a failure touches only the agent's own record, and a stop
+// only begins (stopContainer): its exit arrives as an engine event.
+// Inspecting after those too would put an inspect of every container
+// before each of them, between an essential container's exit and the
+// other containers' stop signals, which must all go out within a second.
+func (a action) changesContainers() bool {
+	switch a.kind {
+	case actStatus, actFail, actStop:
+		return false
+	}
+	return true
+}
+
 // view is everything decide looks at: the task as the server wants it,
 // what the agent knows, and when things happened.
 type view struct {

@@ -24,6 +24,10 @@ type fakeRuntime struct {
 	// does; stops records the ids Stop was called for, in order.
 	held  chan struct{}
 	stops []string
+	// inspects counts Inspect calls; inspectsAtStop is the count at each
+	// Stop call, in order.
+	inspects       int
+	inspectsAtStop []int
 }
 
 type fakeContainer struct {
@@ -85,6 +89,7 @@ func (f *fakeRuntime) Start(_ context.Context, id string) error {
 func (f *fakeRuntime) Stop(ctx context.Context, id string, _ time.Duration) error {
 	f.mu.Lock()
 	f.stops = append(f.stops, id)
+	f.inspectsAtStop = append(f.inspectsAtStop, f.inspects)
 	held := f.held
 	f.mu.Unlock()
 	if held != nil {
@@ -106,11 +111,18 @@ func (f *fakeRuntime) holdStops() (release func()) {
 	return sync.OnceFunc(func() { close(f.held) })
 }
 
-// stopped lists the ids Stop has been called for, in order.
-func (f *fakeRuntime) stopped() []string {
+// stopped lists the ids Stop has been called for, in order, and how
+// many inspects had been made before each call.
+func (f *fakeRuntime) stopped() (ids []string, inspectsBefore []int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.stops)
+	return slices.Clone(f.stops), slices.Clone(f.inspectsAtStop)
+}
+
+func (f *fakeRuntime) inspectCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inspects
 }
 
 // exit makes a running container exit with code.
@@ -135,6 +147,7 @@ func (f *fakeRuntime) emit(c *fakeContainer, action string) {
 func (f *fakeRuntime) Inspect(_ context.Context, id string) (ContainerInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.inspects++
 	c, ok := f.containers[id]
 	if !ok {
 		return ContainerInfo{}, fmt.Errorf("%w: %s", ErrNotFound, id)

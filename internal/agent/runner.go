@@ -156,7 +156,9 @@ func (r *runner) round(ctx context.Context) (time.Time, bool) {
 			r.commit()
 			return time.Now().Add(retryDelay), false
 		}
-		r.observe(ctx)
+		if act.changesContainers() {
+			r.observe(ctx)
+		}
 		r.commit()
 	}
 	return time.Now(), false

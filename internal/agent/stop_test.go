@@ -26,7 +26,8 @@ func (c *cluster) runTask(taskDef string) string {
 // T3 on the agent: when an essential container exits, each other
 // container gets its stop signal at once, although the engine's stop call
 // for the first one signalled does not return until that container has
-// exited (up to its stopTimeout later).
+// exited (up to its stopTimeout later), and without inspecting every
+// container again before each step on the way.
 func TestAgentSignalsEveryContainerWithoutWaitingForExits(t *testing.T) {
 	c := newCluster(t)
 	rt := newFakeRuntime()
@@ -45,18 +46,25 @@ func TestAgentSignalsEveryContainerWithoutWaitingForExits(t *testing.T) {
 		return info.ID
 	}
 
+	inspected := rt.inspectCount()
 	rt.exit(runtimeID("main"), 3)
 	want := []string{runtimeID("left"), runtimeID("right")}
 	c.await("both other containers are signalled while neither has exited", func() bool {
-		got := rt.stopped()
+		got, _ := rt.stopped()
 		return len(got) == 2 && slices.Contains(got, want[0]) && slices.Contains(got, want[1])
 	})
+	// One look at the task's 3 containers finds the exit; the stop
+	// signals follow without another (a second round, woken by something
+	// else meanwhile, is tolerated).
+	if _, before := rt.stopped(); before[1]-inspected > 2*3 {
+		t.Errorf("%d inspects between the exit and the last stop signal, want one look at each container", before[1]-inspected)
+	}
 	release()
 	stopped := c.awaitStatus(id, ecs.TaskStopped)
 	if code, reason := stopped.StopCodeAndReason(); code != ecs.StopEssentialContainerExited || reason != ecs.ReasonEssentialContainerExited {
 		t.Errorf("stop code and reason = %q, %q", code, reason)
 	}
-	if got := rt.stopped(); len(got) != 2 {
+	if got, _ := rt.stopped(); len(got) != 2 {
 		t.Errorf("stop calls %v, want one for each of %v", got, want)
 	}
 }
