@@ -9,9 +9,14 @@ import (
 )
 
 // dependsReaction bounds how long after its last condition holds a
-// dependent container starts: Docker reports the dependency's exit or
-// health at once, and the agent starts the container on that event.
-const dependsReaction = 2 * time.Second
+// dependent container starts. Docker reports the dependency's start, exit
+// or health at once and the agent starts the container on that event,
+// typically within half a second; but each engine call on the way (an
+// inspect of every container, the start itself, which sets up a network
+// namespace) takes seconds when Docker is busy with other tests. The
+// bound tells an agent that acts on the event from one that would notice
+// only at its next timer, the dependency's startTimeout (3 min here).
+const dependsReaction = 10 * time.Second
 
 // TestDependsOnConditionsHoldAtStart is ECS behaviour T5's orderings, from
 // Docker's own timestamps: a container waiting on START starts after its

@@ -162,9 +162,11 @@ const pendingStopWithin = 5 * time.Second
 // neverReady is a task definition whose tasks stay short of RUNNING (in
 // ACTIVATING, which ECS reports among the pending): web waits for db to
 // be HEALTHY, and db's first health check comes only after 300 s, ECS's
-// longest interval. db exits on SIGTERM.
+// longest interval. db exits on SIGTERM, once its shell has set its trap;
+// a stop before then ends in SIGKILL at its stopTimeout, 2 s.
 func neverReady() []types.ContainerDefinition {
 	db := sh("db", untilStopped)
+	db.StopTimeout = aws.Int32(2)
 	db.HealthCheck = &types.HealthCheck{Command: []string{"CMD-SHELL", "true"}, Interval: aws.Int32(300), Timeout: aws.Int32(5), Retries: aws.Int32(1)}
 	web := sh("web", untilStopped)
 	web.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("db"), Condition: types.ContainerConditionHealthy}}
@@ -196,10 +198,11 @@ func TestDrainStopsPendingServiceTasksAndPlacesNothingThere(t *testing.T) {
 	})
 	createSvc(t, c, svcIn(cluster, name, family, func(in *ecs.CreateServiceInput) { in.DesiredCount = aws.Int32(desired) }))
 	var pending []types.Task
-	awaitf(t, "the service's tasks are ACTIVATING on the first instance", func() bool {
+	awaitf(t, "the service's tasks are ACTIVATING on the first instance, db running", func() bool {
 		pending = serviceTasks(t, c, cluster, name, types.DesiredStatusRunning)
 		return len(pending) == desired && !slices.ContainsFunc(pending, func(task types.Task) bool {
-			return aws.ToString(task.LastStatus) != "ACTIVATING" || aws.ToString(task.ContainerInstanceArn) != first.arn
+			return aws.ToString(task.LastStatus) != "ACTIVATING" || aws.ToString(task.ContainerInstanceArn) != first.arn ||
+				aws.ToString(containerNamed(t, task, "db").LastStatus) != "RUNNING"
 		})
 	})
 	solo := registerFamily(t, shared, uniqueName(t, "solo"), sh("solo", untilStopped))
