@@ -12,8 +12,10 @@ import (
 // An instance qualifies when it is ACTIVE, meets the service's placement
 // constraints (Instance.Eligible) and either has its agent connected or
 // already runs a task of the service (a disconnected agent's tasks keep
-// running; ECS does not replace what it cannot see). desiredCount is the
-// number of qualifying instances, and the bounds apply to it as to a
+// running; ECS does not replace what it cannot see), until the instance
+// is lost (lost.go): then its task stops, and it no longer qualifies.
+// desiredCount is the number of qualifying instances, and the bounds apply
+// to it as to a
 // REPLICA service's, counted in instances: the floor is how many must keep
 // a healthy task, the ceiling how many tasks may be present on them. An
 // instance gets a second task only when maximumPercent is above 100.

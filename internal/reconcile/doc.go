@@ -95,6 +95,19 @@
 // are the controller's to add (StartedMessage, StoppedMessage), once it
 // knows their ids.
 //
+// # Lost instances (berth's own, opt-in)
+//
+// ECS leaves a disconnected instance's tasks where they are, counted as
+// they were, however long its agent stays away; so does Step by default.
+// With the cluster's lostInstanceTimeout set (Input.LostInstanceTimeout),
+// an instance whose agent has been away that long is lost: the service's
+// tasks there are stopped at once and counted nowhere (not healthy, not
+// running, not against maximumPercent), so that a REPLICA service replaces
+// them on connected instances within its bounds. A DAEMON service's task
+// there stops and is not replaced: the instance no longer counts. Step
+// wakes at the moment an instance holding the service's tasks becomes
+// lost. See lost.go.
+//
 // # A DRAINING service
 //
 // A deleted service (DRAINING) has every task stopped, without regard

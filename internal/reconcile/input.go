@@ -27,6 +27,12 @@ type Input struct {
 	Instances []Instance
 	// Now is the time of the decision. Step reads no clock.
 	Now time.Time
+	// LostInstanceTimeout is the cluster's lostInstanceTimeout setting:
+	// how long an instance's agent may stay disconnected before the
+	// instance is lost and the service's tasks on it are stopped and
+	// replaced elsewhere (see lost.go). Zero means disabled, ECS's
+	// behaviour: the tasks of a disconnected instance stay, and count.
+	LostInstanceTimeout time.Duration
 	// NewDeploymentID is a fresh deployment id ("ecs-svc/" and 19 digits)
 	// for the deployment a circuit breaker's rollback creates. Step uses
 	// it at most once, and says so in Decision.UsedDeploymentID; without
@@ -78,6 +84,12 @@ type Instance struct {
 	ID        string
 	Status    ecs.InstanceStatus
 	Connected bool // the agent is connected: only then can a task be placed there
+	// DisconnectedAt is when the agent left, moved later by any time the
+	// control plane itself was down since (store.Downtime.AwaySince): Now
+	// − DisconnectedAt is how long the agent has been away. Zero while it
+	// is connected or when the time is not known; such an instance is
+	// never lost.
+	DisconnectedAt time.Time
 	// Eligible says the instance meets the service's placement
 	// constraints, as the placement engine evaluates them. Only DAEMON
 	// services read it: their tasks run on every eligible instance.
@@ -124,8 +136,9 @@ type Decision struct {
 	UsedDeploymentID bool
 	// Wake is the earliest time at which Step, given the same input,
 	// would decide something else (a task's 40 s wait or grace period
-	// ends, the throttle lifts, a steady-state event is due). Zero when
-	// only a change can.
+	// ends, the throttle lifts, a steady-state event is due, an instance
+	// running the service's tasks becomes lost). Zero when only a change
+	// can.
 	Wake time.Time
 }
 

@@ -14,7 +14,8 @@ import (
 // genWorld draws a service and a cluster: REPLICA (desired 0–6) or DAEMON
 // (1–4 instances), ECS's usual minimum and maximum percents, health checks
 // or not, a grace period or not, a circuit breaker with or without
-// rollback or none. Which tasks a StopChoice stops is drawn too.
+// rollback or none, a lostInstanceTimeout or none. Which tasks a
+// StopChoice stops is drawn too.
 func genWorld(t *rapid.T) *world {
 	s := svc(0, nil)
 	if rapid.Bool().Draw(t, "daemon") {
@@ -34,6 +35,7 @@ func genWorld(t *rapid.T) *world {
 	s.HealthCheckGracePeriodSeconds = rapid.SampledFrom([]int32{0, 30}).Draw(t, "grace")
 	w := newWorld(s, instances(rapid.IntRange(1, 4).Draw(t, "instances")))
 	w.healthChecked = rapid.Bool().Draw(t, "health checks")
+	w.lostAfter = rapid.SampledFrom([]time.Duration{0, 30 * time.Second}).Draw(t, "lostInstanceTimeout")
 	w.choose = func(c StopChoice) []string {
 		return rapid.Permutation(c.Candidates).Draw(t, "stop choice")[:c.Count]
 	}
@@ -56,12 +58,12 @@ func (w *world) pick(t *rapid.T, f func(*Task) bool) *Task {
 
 // act draws one thing happening to the world: a step of the controller
 // (checked), an agent's report, time passing, an API call, an instance
-// draining, joining or losing its agent.
+// draining, joining, losing its agent or getting it back.
 func (w *world) act(t *rapid.T) {
 	live := func(x *Task) bool { return x.LastStatus != ecs.TaskStopped }
 	switch rapid.SampledFrom([]string{
 		"step", "step", "step", "run", "run", "health", "exit", "finish", "finish", "tick",
-		"update", "scale", "drain", "join", "disconnect",
+		"update", "scale", "drain", "join", "disconnect", "leave", "return",
 	}).Draw(t, "action") {
 	case "step":
 		w.checkedStep(t)
@@ -95,7 +97,16 @@ func (w *world) act(t *rapid.T) {
 		if i.Status == ecs.InstanceActive {
 			i.Status = ecs.InstanceDraining
 		}
-		i.Connected = i.Connected && rapid.Bool().Draw(t, "still connected")
+		if !rapid.Bool().Draw(t, "still connected") {
+			w.disconnect(i)
+		}
+	case "leave", "return": // an agent goes away, or comes back, without a drain
+		i := &w.insts[rapid.IntRange(0, len(w.insts)-1).Draw(t, "instance")]
+		if i.Connected {
+			w.disconnect(i)
+		} else {
+			back(i)
+		}
 	case "join":
 		if len(w.insts) < 6 {
 			w.insts = append(w.insts, inst(fmt.Sprintf("i-%d", len(w.insts)+1)))
@@ -134,6 +145,11 @@ func (w *world) checkedStep(t *rapid.T) {
 		t.Fatalf("stops took healthy from %d to %d, below the floor %d (desired %d)\n%s",
 			before.healthy, after.healthy, b.floor, d.Service.DesiredCount, strings.Join(actions(d), "\n"))
 	}
+	for _, x := range w.tasks {
+		if strings.HasPrefix(x.DeploymentID, deploymentIDPrefix) && x.LastStatus != ecs.TaskStopped && x.DesiredStatus == ecs.TaskRunning && w.lost(x) {
+			t.Fatalf("task %s on lost instance %s is still desired RUNNING after a step\n%s", x.ID, x.InstanceID, strings.Join(actions(d), "\n"))
+		}
+	}
 	if unplaced == 0 {
 		if again := Step(w.input()); !again.Idle() {
 			t.Fatalf("a second step at the same time acts:\n%s\nafter:\n%s\ntasks:\n%s", strings.Join(actions(again), "\n"),
@@ -157,7 +173,7 @@ func (w *world) dump() string {
 
 // snapshot is what the checks count: tasks present (per instance too), and
 // healthy tasks (DAEMON: instances with a healthy task, on instances the
-// service may use).
+// service may use); tasks on lost instances are neither.
 type snapshot struct {
 	present, healthy int
 	byInstance       map[string]int
@@ -168,7 +184,7 @@ func (w *world) snapshot() snapshot {
 	covered := map[string]bool{}
 	daemon := w.svc.SchedulingStrategy == ecs.SchedulingDaemon
 	for _, t := range w.tasks {
-		if t.LastStatus == ecs.TaskStopped {
+		if t.LastStatus == ecs.TaskStopped || w.lost(t) {
 			continue
 		}
 		s.present++
@@ -187,6 +203,15 @@ func (w *world) snapshot() snapshot {
 		s.healthy = len(covered)
 	}
 	return s
+}
+
+// lost says t is on a lost instance: the cluster has a
+// lostInstanceTimeout and the instance's agent (ACTIVE or DRAINING) has
+// been away at least that long.
+func (w *world) lost(t *Task) bool {
+	i := w.instance(t.InstanceID)
+	return w.lostAfter > 0 && i != nil && i.Status != ecs.InstanceInactive && !i.Connected &&
+		!i.DisconnectedAt.IsZero() && !w.now.Before(i.DisconnectedAt.Add(w.lostAfter))
 }
 
 func (w *world) qualifies(id string) bool {

@@ -68,7 +68,9 @@ func (p *plan) replica(gs []*group, insts []Instance) {
 // markAway marks the tasks on instances they must leave: DRAINING or
 // deregistered ones, or ones the cluster no longer has. A task on an
 // ACTIVE instance whose agent is disconnected stays: ECS does not
-// reschedule tasks it cannot see, they keep running.
+// reschedule tasks it cannot see, they keep running; unless the cluster's
+// lostInstanceTimeout has made the instance lost (markLost has stopped
+// such tasks already).
 func markAway(gs []*group, insts []Instance) {
 	status := make(map[string]ecs.InstanceStatus, len(insts))
 	for _, i := range insts {
@@ -136,10 +138,11 @@ func (p *plan) targets(gs []*group) {
 // start its replacement first and nothing else of the service is on its
 // way out: "the scheduler stops the unhealthy tasks one-by-one ... to
 // clear up capacity to launch replacement tasks" (ECS API reference,
-// minimumHealthyPercent).
+// minimumHealthyPercent). A lost task on its way out frees no room (it
+// holds none).
 func (p *plan) makeRoom(gs []*group) {
 	for _, g := range gs {
-		if g.count(func(t *task) bool { return t.state == stopping || t.stop }) > 0 {
+		if g.count(func(t *task) bool { return (t.state == stopping || t.stop) && !t.lost }) > 0 {
 			return
 		}
 	}

@@ -20,7 +20,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of the sc
 // line. Commands:
 //
 //	service desired=N [min=P] [max=P] [daemon] [breaker] [rollback] [health] [grace=S]
-//	instances N | join ID | drain ID | disconnect ID | ineligible ID
+//	instances N | join ID | drain ID | disconnect ID | reconnect ID | ineligible ID
+//	lost-after DURATION        the cluster's lostInstanceTimeout
 //	step                       Step, applied as the controller would
 //	tick DURATION              time passes
 //	run|healthy|unhealthy|exit|finish all|IDS
@@ -102,9 +103,17 @@ func (s *scenario) handle(t *testing.T, cmd string, args []string) string {
 		s.w.insts = instances(n)
 	case "join":
 		s.w.insts = append(s.w.insts, inst(args[0]))
-	case "drain", "disconnect", "ineligible":
+	case "drain", "ineligible", "reconnect":
 		i := s.w.instance(args[0])
-		map[string]func(*Instance){"drain": draining, "disconnect": disconnected, "ineligible": ineligible}[cmd](i)
+		map[string]func(*Instance){"drain": draining, "ineligible": ineligible, "reconnect": back}[cmd](i)
+	case "disconnect":
+		s.w.disconnect(s.w.instance(args[0]))
+	case "lost-after":
+		d, err := time.ParseDuration(args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.w.lostAfter = d
 	case "step":
 		return s.step()
 	case "tick":

@@ -27,6 +27,7 @@ func Step(in Input) Decision {
 	}
 	p.breaker(in.NewDeploymentID)
 	gs := groups(svc, byDep)
+	p.markLost(gs, in.Instances, in.LostInstanceTimeout)
 	switch {
 	case svc.Status == ecs.ServiceDraining:
 		p.drainService(gs)

@@ -33,6 +33,9 @@ type task struct {
 	// away says the task is on an instance it must leave: DRAINING,
 	// deregistered or unknown (for DAEMON also no longer eligible).
 	away bool
+	// lost says the task is on a lost instance (see lost.go): asked to
+	// stop, and counted nowhere, not even as present.
+	lost bool
 	// stop says this step asks the task to stop.
 	stop bool
 }
@@ -93,8 +96,9 @@ func (t *task) active() bool { return t.state <= unhealthy && !t.stop }
 func (t *task) kept() bool { return t.active() && !t.away && t.state != unhealthy }
 
 // present says the task is not STOPPED: it holds a place against the
-// ceiling, even on its way out.
-func (t *task) present() bool { return t.state != stopped }
+// ceiling, even on its way out; unless it is lost, on an instance whose
+// agent is away for good, where it cannot even stop.
+func (t *task) present() bool { return t.state != stopped && !t.lost }
 
 // group is one deployment's tasks.
 type group struct {

@@ -20,8 +20,10 @@ type world struct {
 	now   time.Time
 	// healthChecked says the service's task definition has a health check.
 	healthChecked bool
-	nextTask      int
-	nextDep       int
+	// lostAfter is the cluster's lostInstanceTimeout (0: disabled).
+	lostAfter time.Duration
+	nextTask  int
+	nextDep   int
 	// choose resolves a StopChoice; by default the first Count candidates.
 	choose func(StopChoice) []string
 	// added are the events the last step added, oldest first.
@@ -42,7 +44,8 @@ func newWorld(s ecs.Service, insts []Instance) *world {
 }
 
 func (w *world) input() Input {
-	in := Input{Service: w.svc, Instances: w.insts, Now: w.now, NewDeploymentID: fmt.Sprintf("ecs-svc/%d", w.nextDep+1)}
+	in := Input{Service: w.svc, Instances: w.insts, Now: w.now, NewDeploymentID: fmt.Sprintf("ecs-svc/%d", w.nextDep+1),
+		LostInstanceTimeout: w.lostAfter}
 	for _, t := range w.tasks {
 		in.Tasks = append(in.Tasks, *t)
 	}
@@ -147,6 +150,13 @@ func (w *world) instance(id string) *Instance {
 		}
 	}
 	return nil
+}
+
+// disconnect marks the instance's agent away from now on.
+func (w *world) disconnect(i *Instance) {
+	if i.Connected {
+		i.Connected, i.DisconnectedAt = false, w.now
+	}
 }
 
 // The agents' side.
