@@ -41,19 +41,83 @@ type Cluster struct {
 // ContainerInsights values ECS accepts for the containerInsights setting.
 var containerInsightsValues = map[string]bool{"enabled": true, "disabled": true, "enhanced": true}
 
+// ClusterSettingLostInstanceTimeout is berth's own cluster setting, beyond
+// ECS: how long a container instance's agent may stay disconnected before
+// the instance is lost and its service tasks are replaced elsewhere
+// (docs/services.md, "When an instance is lost"). Its value is
+// LostInstanceTimeoutDisabled (the default, and what a cluster without the
+// setting means: ECS's behaviour, which never moves a task off an instance
+// whose agent is away) or a whole number of seconds from
+// MinLostInstanceTimeout to MaxLostInstanceTimeout.
+const ClusterSettingLostInstanceTimeout wire.ClusterSettingName = "lostInstanceTimeout"
+
+// The lostInstanceTimeout setting's values. The floor keeps a routine
+// agent reconnect (ECS agents reconnect several times an hour) or a
+// heartbeat timeout (20 s by default) well clear of it when set sensibly,
+// and 10 s is the least a test can use; the ceiling is a day.
+const (
+	LostInstanceTimeoutDisabled = "disabled"
+	MinLostInstanceTimeout      = 10 * time.Second
+	MaxLostInstanceTimeout      = 24 * time.Hour
+)
+
 // ValidateClusterSettings checks a settings list for CreateCluster,
-// UpdateCluster and UpdateClusterSettings. The only setting ECS defines is
-// containerInsights.
+// UpdateCluster and UpdateClusterSettings. ECS defines containerInsights;
+// berth adds lostInstanceTimeout.
 func ValidateClusterSettings(settings []wire.ClusterSetting) error {
 	for _, s := range settings {
-		if s.Name != wire.ClusterSettingNameContainerInsights {
-			return InvalidParameter("Cluster setting name %q is not valid. Valid names: containerInsights.", s.Name)
-		}
-		if s.Value == nil || !containerInsightsValues[*s.Value] {
-			return InvalidParameter("Cluster setting containerInsights must be enabled, disabled or enhanced.")
+		switch s.Name {
+		case wire.ClusterSettingNameContainerInsights:
+			if s.Value == nil || !containerInsightsValues[*s.Value] {
+				return InvalidParameter("Cluster setting containerInsights must be enabled, disabled or enhanced.")
+			}
+		case ClusterSettingLostInstanceTimeout:
+			if _, err := parseLostInstanceTimeout(str(s.Value)); err != nil {
+				return err
+			}
+		default:
+			return InvalidParameter("Cluster setting name %q is not valid. Valid names: containerInsights, lostInstanceTimeout.", s.Name)
 		}
 	}
 	return nil
+}
+
+// parseLostInstanceTimeout reads a lostInstanceTimeout value: 0 for
+// disabled.
+func parseLostInstanceTimeout(v string) (time.Duration, error) {
+	if v == LostInstanceTimeoutDisabled {
+		return 0, nil
+	}
+	n, ok := 0, v != "" && len(v) <= 5
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			ok = false
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	d := time.Duration(n) * time.Second
+	if !ok || d < MinLostInstanceTimeout || d > MaxLostInstanceTimeout {
+		return 0, InvalidParameter("Cluster setting lostInstanceTimeout must be disabled or a whole number of seconds from %d to %d; got %q.",
+			int(MinLostInstanceTimeout.Seconds()), int(MaxLostInstanceTimeout.Seconds()), v)
+	}
+	return d, nil
+}
+
+// LostInstanceTimeout is the cluster's lostInstanceTimeout: 0 when it is
+// disabled or not set (or, stored before validation said otherwise,
+// unreadable).
+func (c *Cluster) LostInstanceTimeout() time.Duration {
+	for _, s := range c.Settings {
+		if s.Name == ClusterSettingLostInstanceTimeout {
+			d, err := parseLostInstanceTimeout(str(s.Value))
+			if err != nil {
+				return 0
+			}
+			return d
+		}
+	}
+	return 0
 }
 
 // MergeClusterSettings applies update over current by setting name.

@@ -13,18 +13,21 @@ import (
 )
 
 // Change is one change to what the service controller follows: a
-// service, a task a service started, or a container instance. Exactly one
-// of Service, Task and Instance is set for a write; for a deletion none
-// is, and Kind, Cluster and ID say what went.
+// service, a task a service started, a container instance, a cluster (its
+// settings), or the control plane's downtime record. Exactly one of
+// Service, Task, Instance, ClusterRecord and Downtime is set for a write;
+// for a deletion none is, and Kind, Cluster and ID say what went.
 type Change struct {
 	Kind     ChangeKind
 	Cluster  string
-	ID       string // the service's name, the task's or the instance's id
+	ID       string // the service's name, the task's or the instance's id; "" for a cluster
 	Revision int64
 
-	Service  *ecs.Service
-	Task     *ecs.Task
-	Instance *ecs.ContainerInstance
+	Service       *ecs.Service
+	Task          *ecs.Task
+	Instance      *ecs.ContainerInstance
+	ClusterRecord *ecs.Cluster
+	Downtime      *Downtime
 }
 
 // ChangeKind is what a Change is about.
@@ -35,6 +38,8 @@ const (
 	ChangeService ChangeKind = iota + 1
 	ChangeTask
 	ChangeInstance
+	ChangeCluster
+	ChangeDowntime
 )
 
 // serviceTaskMark is how a service's task reads in its record: its group
@@ -43,8 +48,8 @@ const (
 var serviceTaskMark = []byte(`"group":"service:`)
 
 // WatchServiceState streams, from revision fromRev on, every change to
-// services, to tasks that services started, and to container instances,
-// in one stream: each batch holds whole transactions, in revision order,
+// services, to tasks that services started, to container instances, to
+// clusters and to the downtime record, in one stream: each batch holds whole transactions, in revision order,
 // so a consumer that applies a batch before acting never sees a
 // transaction's service without its tasks. The batch channel closes when
 // ctx ends or the watch fails; a failure (fromRev compacted away) is
@@ -109,6 +114,10 @@ func serviceChanges(events []*clientv3.Event) ([]Change, error) {
 			c.Task, err = decodeAs[ecs.Task](ev.Kv.Value)
 		case ChangeInstance:
 			c.Instance, err = decodeAs[ecs.ContainerInstance](ev.Kv.Value)
+		case ChangeCluster:
+			c.ClusterRecord, err = decodeAs[ecs.Cluster](ev.Kv.Value)
+		case ChangeDowntime:
+			c.Downtime, err = decodeAs[Downtime](ev.Kv.Value)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("decode %s: %w", ev.Kv.Key, err)
@@ -118,8 +127,15 @@ func serviceChanges(events []*clientv3.Event) ([]Change, error) {
 	return batch, nil
 }
 
-// classify names the resource under key: <prefix><cluster>/<id>.
+// classify names the resource under key: <prefix><cluster>/<id>, or
+// <clusters prefix><cluster>, or the downtime record.
 func classify(key string) (Change, bool) {
+	if key == downtimeKey {
+		return Change{Kind: ChangeDowntime}, true
+	}
+	if name, ok := strings.CutPrefix(key, clustersPrefix); ok {
+		return Change{Kind: ChangeCluster, Cluster: name}, name != ""
+	}
 	for _, p := range []struct {
 		prefix string
 		kind   ChangeKind

@@ -21,6 +21,9 @@ func TestServiceChangesKeepWhatTheControllerFollows(t *testing.T) {
 		put(instanceKey("prod", "i1"), `{"id":"i1","cluster":"prod"}`, 11),
 		put(instanceTaskKey("prod", "i1", "t1"), ``, 10),
 		del(taskKey("prod", "t3"), 12),
+		put(clusterKey("prod"), `{"name":"prod"}`, 13),
+		put(membershipKey("prod"), `1`, 13),
+		put(downtimeKey, `{"total":0}`, 14),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -35,14 +38,20 @@ func TestServiceChangesKeepWhatTheControllerFollows(t *testing.T) {
 		{ChangeTask, "t1", 10, true}, // t2 is standalone, the index key is not followed
 		{ChangeInstance, "i1", 11, true},
 		{ChangeTask, "t3", 12, false},
+		{ChangeCluster, "", 13, true}, // the membership counter is not followed
+		{ChangeDowntime, "", 14, true},
 	}
 	if len(batch) != len(want) {
 		t.Fatalf("%d changes, want %d: %+v", len(batch), len(want), batch)
 	}
 	for i, w := range want {
 		c := batch[i]
-		set := c.Service != nil || c.Task != nil || c.Instance != nil
-		if c.Kind != w.kind || c.ID != w.id || c.Cluster != "prod" || c.Revision != w.rev || set != w.set {
+		set := c.Service != nil || c.Task != nil || c.Instance != nil || c.ClusterRecord != nil || c.Downtime != nil
+		cluster := "prod"
+		if w.kind == ChangeDowntime {
+			cluster = ""
+		}
+		if c.Kind != w.kind || c.ID != w.id || c.Cluster != cluster || c.Revision != w.rev || set != w.set {
 			t.Errorf("change %d = %+v, want %+v", i, c, w)
 		}
 	}

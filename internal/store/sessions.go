@@ -40,7 +40,8 @@ type AgentSession struct {
 var ErrSessionGone = errors.New("agent session expired")
 
 // OpenAgentSession starts a session for an instance's agent, replacing any
-// earlier one, and marks the agent connected. The session ends when
+// earlier one, and marks the agent connected (which clears when it
+// disconnected). The session ends when
 // KeepAgentSession is not called within ttl, or on CloseAgentSession.
 func (s *Store) OpenAgentSession(ctx context.Context, cluster, instanceID, sessionID string, ttl time.Duration, now time.Time) (int64, error) {
 	cctx, cancel := context.WithTimeout(ctx, opTimeout)
@@ -60,6 +61,7 @@ func (s *Store) OpenAgentSession(ctx context.Context, cluster, instanceID, sessi
 		}
 		if !inst.AgentConnected {
 			inst.AgentConnected = true
+			inst.DisconnectedAt, inst.DowntimeAtDisconnect = time.Time{}, 0
 			inst.Version++
 			if err := tx.PutInstance(inst); err != nil {
 				return err
@@ -110,13 +112,16 @@ func (s *Store) GetAgentSession(ctx context.Context, cluster, instanceID string)
 
 // MarkAgentDisconnected sets an instance's agentConnected to false unless
 // a session newer than the ended one is live (its agent reconnected in the
-// meantime).
+// meantime), and records when: now, with the control plane's downtime so
+// far (see Downtime). An instance already disconnected keeps the time it
+// has, unless it has none (it was marked before berth recorded the time):
+// it gets now, so that the time it has been away starts counting.
 //
 // A session key older than the end is the ended session itself, seen by a
 // read that raced its deletion: etcd notifies watchers of a write a moment
 // before concurrent reads see it. It counts as ended; the commit, ordered
 // after the deletion, then fails its compare and runs again on fresh reads.
-func (s *Store) MarkAgentDisconnected(ctx context.Context, e SessionEnd) (bool, error) {
+func (s *Store) MarkAgentDisconnected(ctx context.Context, e SessionEnd, now time.Time) (bool, error) {
 	changed := false
 	key := agentSessionKey(e.Cluster, e.InstanceID)
 	_, err := s.Update(ctx, func(tx *Tx) error {
@@ -129,18 +134,29 @@ func (s *Store) MarkAgentDisconnected(ctx context.Context, e SessionEnd) (bool, 
 			return nil // a newer session is live
 		}
 		inst, err := tx.GetInstance(e.Cluster, e.InstanceID)
-		if errors.Is(err, ErrNotFound) || (err == nil && !inst.AgentConnected) {
+		if errors.Is(err, ErrNotFound) || (err == nil && !unmarked(inst)) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		down, err := tx.getDowntime()
+		if err != nil {
+			return err
+		}
 		inst.AgentConnected = false
+		inst.DisconnectedAt, inst.DowntimeAtDisconnect = now, down.At(now)
 		inst.Version++
 		changed = true
 		return tx.PutInstance(inst)
 	})
 	return changed, err
+}
+
+// unmarked says the instance's agent is marked connected, or disconnected
+// without the time it left (an instance deregistered has left for good).
+func unmarked(inst *ecs.ContainerInstance) bool {
+	return inst.AgentConnected || inst.DisconnectedAt.IsZero() && inst.Status != ecs.InstanceInactive
 }
 
 // SessionEnd names an instance whose agent session ended at Revision: a
@@ -151,8 +167,9 @@ type SessionEnd struct {
 }
 
 // WatchSessionEnds reports every instance whose agent is marked connected
-// but has no live session — at start, for sessions that ended while no
-// server watched, and from then on as sessions end. The channel closes when
+// (or disconnected without a time) but has no live session — at start,
+// for sessions that ended while no server watched, and from then on as
+// sessions end. The channel closes when
 // ctx ends or the watch fails (the error is sent on errc first).
 func (s *Store) WatchSessionEnds(ctx context.Context) (<-chan SessionEnd, <-chan error) {
 	out := make(chan SessionEnd, watchBuffer)
@@ -184,7 +201,7 @@ func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) err
 		if err != nil {
 			return false, err
 		}
-		if inst.AgentConnected && !live[agentSessionKey(inst.Cluster, inst.ID)] {
+		if unmarked(inst) && !live[agentSessionKey(inst.Cluster, inst.ID)] {
 			stale = append(stale, SessionEnd{inst.Cluster, inst.ID, sessions.Header.Revision})
 		}
 		return true, nil

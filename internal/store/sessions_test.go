@@ -25,7 +25,7 @@ func TestSessionEndIsReported(t *testing.T) {
 	for {
 		select {
 		case e := <-ends:
-			changed, err := s.MarkAgentDisconnected(ctx, e)
+			changed, err := s.MarkAgentDisconnected(ctx, e, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,3 +31,15 @@ func (s *Store) ForEachInstance(ctx context.Context, fn func(*ecs.ContainerInsta
 		return fn(i), nil
 	})
 }
+
+// ForEachCluster calls fn for every cluster, ACTIVE or not, in batches,
+// until fn returns false. Values are shared; see Store.
+func (s *Store) ForEachCluster(ctx context.Context, fn func(*ecs.Cluster) bool) error {
+	return s.scan(ctx, clustersPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
+		c, err := decodeKV[ecs.Cluster](s.decode, kv)
+		if err != nil {
+			return false, err
+		}
+		return fn(c), nil
+	})
+}

@@ -257,7 +257,7 @@ func TestCreateClusterRejectsInvalidInput(t *testing.T) {
 			opts: []clusterOption{func(in *ecs.CreateClusterInput) {
 				in.Settings = []types.ClusterSetting{{Name: "insights", Value: aws.String("enabled")}}
 			}},
-			wantErr: invalid, msg: `Cluster setting name "insights" is not valid. Valid names: containerInsights.`,
+			wantErr: invalid, msg: `Cluster setting name "insights" is not valid. Valid names: containerInsights, lostInstanceTimeout.`,
 		},
 		{
 			name: "executeCommandConfiguration logging other than NONE or DEFAULT or OVERRIDE", opts: []clusterOption{withExecLogging("VERBOSE", "")},
@@ -770,7 +770,7 @@ func TestClusterChangesRejectInvalidInput(t *testing.T) {
 		{name: "UpdateCluster with a bad containerInsights value", call: updateClusterCall(ecs.UpdateClusterInput{Settings: insights("ENABLED")}),
 			wantErr: wantAPIError[*types.InvalidParameterException], msg: "Cluster setting containerInsights must be enabled, disabled or enhanced."},
 		{name: "UpdateCluster with a bad setting name", call: updateClusterCall(ecs.UpdateClusterInput{Settings: badSetting}),
-			wantErr: wantAPIError[*types.InvalidParameterException], msg: `Cluster setting name "bogus" is not valid. Valid names: containerInsights.`},
+			wantErr: wantAPIError[*types.InvalidParameterException], msg: `Cluster setting name "bogus" is not valid. Valid names: containerInsights, lostInstanceTimeout.`},
 		{name: "UpdateCluster with a bad executeCommandConfiguration logging", call: updateClusterCall(ecs.UpdateClusterInput{Configuration: execConfig("ALL", "")}),
 			wantErr: wantAPIError[*types.InvalidParameterException], msg: "executeCommandConfiguration.logging must be NONE, DEFAULT or OVERRIDE."},
 		{
@@ -784,7 +784,7 @@ func TestClusterChangesRejectInvalidInput(t *testing.T) {
 		{name: "UpdateClusterSettings with a bad containerInsights value", call: updateClusterSettingsCall(insights("")),
 			wantErr: wantAPIError[*types.InvalidParameterException], msg: "Cluster setting containerInsights must be enabled, disabled or enhanced."},
 		{name: "UpdateClusterSettings with a bad setting name", call: updateClusterSettingsCall(badSetting),
-			wantErr: wantAPIError[*types.InvalidParameterException], msg: `Cluster setting name "bogus" is not valid. Valid names: containerInsights.`},
+			wantErr: wantAPIError[*types.InvalidParameterException], msg: `Cluster setting name "bogus" is not valid. Valid names: containerInsights, lostInstanceTimeout.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

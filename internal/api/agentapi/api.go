@@ -111,16 +111,22 @@ func (a *API) track() bool {
 	return true
 }
 
-// Run feeds task changes to sessions and marks agents disconnected when
-// their sessions end, until ctx ends. Each loop restarts after a failure.
+// Run feeds task changes to sessions, marks agents disconnected when their
+// sessions end, and marks the control plane alive (see store.Downtime),
+// until ctx ends. Each loop restarts after a failure.
 func (a *API) Run(ctx context.Context) {
-	done := make(chan struct{})
+	hubDone, aliveDone := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(hubDone)
 		a.runHub(ctx)
 	}()
+	go func() {
+		defer close(aliveDone)
+		a.runAlive(ctx)
+	}()
 	a.runSessionMonitor(ctx)
-	<-done
+	<-hubDone
+	<-aliveDone
 }
 
 // protoError is an agent protocol error with its HTTP status.

@@ -155,7 +155,7 @@ func (a *API) runSessionMonitor(ctx context.Context) {
 	for ctx.Err() == nil {
 		ends, errc := a.store.WatchSessionEnds(ctx)
 		for e := range ends {
-			changed, err := a.store.MarkAgentDisconnected(ctx, e)
+			changed, err := a.store.MarkAgentDisconnected(ctx, e, a.now())
 			if err != nil {
 				a.log.Warn("cannot mark agent disconnected", "cluster", e.Cluster, "instance", e.InstanceID, "err", err)
 			} else if changed {
@@ -168,6 +168,25 @@ func (a *API) runSessionMonitor(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-time.After(restartDelay):
+		}
+	}
+}
+
+// runAlive marks the control plane alive at once and then every
+// store.AliveInterval, so that the time no server ran is not counted
+// against agents (see store.Downtime). A failed mark is logged and tried
+// again at the next tick: a gap it leaves only delays an instance's loss.
+func (a *API) runAlive(ctx context.Context) {
+	tick := time.NewTicker(store.AliveInterval)
+	defer tick.Stop()
+	for {
+		if _, err := a.store.MarkAlive(ctx, a.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("cannot mark the control plane alive", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }

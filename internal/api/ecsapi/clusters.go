@@ -61,11 +61,12 @@ func (a *API) ensureDefaultCluster(ctx context.Context) error {
 }
 
 func (a *API) newCluster(tx *store.Tx, name string, settings []wire.ClusterSetting, tags []ecs.Tag) (*ecs.Cluster, error) {
-	if len(settings) == 0 {
+	if !slices.ContainsFunc(settings, func(s wire.ClusterSetting) bool { return s.Name == wire.ClusterSettingNameContainerInsights }) {
 		// ECS records the containerInsights setting a cluster was created
 		// with, from the account default when the request names none. The
 		// account default is the root's setting (see settings.go), else
-		// ECS's own default.
+		// ECS's own default. berth's own lostInstanceTimeout is recorded
+		// only when the request sets it: without it, it is disabled.
 		value := ecs.DefaultAccountSettingValue(wire.SettingNameContainerInsights)
 		s, err := tx.GetAccountSetting(a.arns.RootPrincipal(), string(wire.SettingNameContainerInsights))
 		switch {
@@ -74,7 +75,7 @@ func (a *API) newCluster(tx *store.Tx, name string, settings []wire.ClusterSetti
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
-		settings = []wire.ClusterSetting{{Name: wire.ClusterSettingNameContainerInsights, Value: ptr(value)}}
+		settings = append([]wire.ClusterSetting{{Name: wire.ClusterSettingNameContainerInsights, Value: ptr(value)}}, settings...)
 	}
 	return &ecs.Cluster{Name: name, ARN: a.arns.Cluster(name), Status: ecs.ClusterActive, CreatedAt: a.timestamp(), Settings: settings, Tags: tags}, nil
 }

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// The control plane's record of its own outages. An instance is lost when
+// its agent has been away for the cluster's lostInstanceTimeout, but only
+// time during which a server could have heard from the agent counts: a
+// server that was down for ten minutes must not, once back, find every
+// agent that was connected when it went down (their sessions ended with
+// it) away for ten minutes and replace every task in the cluster. Nor may
+// a restart forget how long an agent had already been away before it.
+//
+// So each server replica says it is alive every AliveInterval (MarkAlive),
+// and a gap longer than outageGap between two such marks is an outage,
+// added to Downtime.Total. The session layer records, with each disconnect,
+// the total at that moment (ecs.ContainerInstance.DowntimeAtDisconnect);
+// the time an agent has been away is then the wall time since it left
+// less the downtime since. Worked example, lostInstanceTimeout 300 s:
+//
+//	12:00:00  agent A leaves; total downtime 0                     → away 0 s
+//	12:02:00  the only server is killed (its last mark 12:01:58)   → away 120 s
+//	12:12:00  it starts again: an outage of 602 s (12:01:58 to
+//	          12:12:00), total 602 s. Agent B, connected at the
+//	          kill, is marked disconnected now (total 602 s).
+//	12:12:03  B reconnects, A does not
+//	12:15:00  A: 900 s since it left, less 602 s of outage         → away 298 s
+//	12:15:02  A is lost (300 s), and its service tasks are replaced
+//
+// The outage is counted from the last mark, not from the kill: up to one
+// interval of the server's uptime counts as downtime, which only ever
+// delays a loss, never hastens one.
+const downtimeKey = root + "control-plane/downtime"
+
+const (
+	// AliveInterval is how often each server replica marks the control
+	// plane alive. Every mark is one small etcd write.
+	AliveInterval = 5 * time.Second
+	// outageGap is the longest gap between two marks that is not an
+	// outage: three intervals, so that a mark delayed by a loaded machine
+	// or a slow etcd commit is not taken for one.
+	outageGap = 3 * AliveInterval
+)
+
+// Downtime is the control plane's record of its outages.
+type Downtime struct {
+	// AliveAt is the last time a server replica marked the control plane
+	// alive.
+	AliveAt time.Time `json:"aliveAt"`
+	// Total is how long, in all, the control plane has been down since
+	// the record began.
+	Total time.Duration `json:"total"`
+}
+
+// At is the total downtime as of now: Total, plus the outage in progress
+// when no replica has marked the control plane alive for longer than
+// outageGap (a server just started reads this before its first mark has
+// recorded the outage it ends).
+func (d Downtime) At(now time.Time) time.Duration {
+	if gap := now.Sub(d.AliveAt); !d.AliveAt.IsZero() && gap > outageGap {
+		return d.Total + gap
+	}
+	return d.Total
+}
+
+// mark records that the control plane is alive at now, adding the outage
+// that now ends, if any.
+func (d Downtime) mark(now time.Time) Downtime {
+	if now.Before(d.AliveAt) { // another replica's clock runs ahead: keep its mark
+		return d
+	}
+	return Downtime{AliveAt: now, Total: d.At(now)}
+}
+
+// MarkAlive records that the control plane is alive at now, and returns the
+// record as written.
+func (s *Store) MarkAlive(ctx context.Context, now time.Time) (Downtime, error) {
+	var out Downtime
+	_, err := s.Update(ctx, func(tx *Tx) error {
+		d, err := tx.getDowntime()
+		if err != nil {
+			return err
+		}
+		if out = d.mark(now); out == d {
+			return nil
+		}
+		return putJSON(tx, downtimeKey, out)
+	})
+	return out, err
+}
+
+// GetDowntime reads the record; a zero record before the first mark.
+func (s *Store) GetDowntime(ctx context.Context) (Downtime, error) {
+	d, err := read[Downtime](ctx, s, downtimeKey)
+	if errors.Is(err, ErrNotFound) {
+		return Downtime{}, nil
+	}
+	if err != nil {
+		return Downtime{}, err
+	}
+	return *d, nil
+}
+
+func (tx *Tx) getDowntime() (Downtime, error) {
+	d, err := getJSON[Downtime](tx, downtimeKey)
+	if errors.Is(err, ErrNotFound) {
+		return Downtime{}, nil
+	}
+	if err != nil {
+		return Downtime{}, err
+	}
+	return *d, nil
+}
+
+// AwaySince is when an instance's agent left, moved later by the control
+// plane's downtime since then, so that now − AwaySince is how long it has
+// been away while a server was up to hear from it. Zero while the agent
+// is connected, or when the instance has no disconnect time.
+func (d Downtime) AwaySince(inst *ecs.ContainerInstance, now time.Time) time.Time {
+	if inst.AgentConnected || inst.DisconnectedAt.IsZero() {
+		return time.Time{}
+	}
+	return inst.DisconnectedAt.Add(max(d.At(now)-inst.DowntimeAtDisconnect, 0))
+}
