@@ -32,8 +32,10 @@ const (
 // ContainerInstance is a machine registered into a cluster, as stored.
 //
 // Writers: Status by RegisterContainerInstance, UpdateContainerInstancesState
-// and DeregisterContainerInstance; AgentConnected by the agent session layer
-// only; Remaining by task placement and release only. Every change bumps
+// and DeregisterContainerInstance; AgentConnected, DisconnectedAt and
+// DowntimeAtDisconnect by the agent session layer only (and
+// AgentConnected by a deregistration, which ends the instance);
+// Remaining by task placement and release only. Every change bumps
 // Version, which ECS reports and placement compares.
 type ContainerInstance struct {
 	ID            string         `json:"id"`
@@ -55,7 +57,17 @@ type ContainerInstance struct {
 	Attributes     []wire.Attribute  `json:"attributes,omitempty"`
 	VersionInfo    *wire.VersionInfo `json:"versionInfo,omitempty"`
 	AgentConnected bool              `json:"agentConnected"`
-	Tags           []Tag             `json:"tags,omitempty"`
+	// DisconnectedAt is when the agent was last marked disconnected; zero
+	// while it is connected (and for an instance whose agent has not been
+	// seen leaving). DowntimeAtDisconnect is how long the control plane
+	// had been down in all (store.Downtime) at that moment, so that the
+	// time the agent has been away, the control plane's own outages not
+	// counted, is (now − DisconnectedAt) − (downtime now −
+	// DowntimeAtDisconnect). Neither is on the ECS wire: they decide when
+	// the instance is lost (ecs.ClusterSettingLostInstanceTimeout).
+	DisconnectedAt       time.Time     `json:"disconnectedAt,omitzero"`
+	DowntimeAtDisconnect time.Duration `json:"downtimeAtDisconnect,omitzero"`
+	Tags                 []Tag         `json:"tags,omitempty"`
 
 	// AgentTokenHash is the SHA-256 (hex) of the credential the instance's
 	// agent authenticates with; the agent alone holds the token itself.
