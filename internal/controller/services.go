@@ -34,9 +34,10 @@ const (
 )
 
 // Services is the service controller. While its replica leads, it keeps
-// a picture of every service, every task a service started and every
-// container instance (world, fed by one etcd watch), and whenever one of
-// them changes, or a service asked to be looked at again by a time, it
+// a picture of every service, every task a service started, every
+// container instance, each cluster's lostInstanceTimeout and the control
+// plane's downtime record (world, fed by one etcd watch), and whenever one
+// of them changes, or a service asked to be looked at again by a time, it
 // runs reconcile.Step on that service and applies the decision: stops
 // and the service's new state in one transaction that compares the
 // service's revision, starts through the placement engine.
@@ -115,7 +116,8 @@ func (c *Services) session(ctx context.Context) error {
 	}
 }
 
-// list loads the world: services, instances and service tasks.
+// list loads the world: services, clusters, the downtime record,
+// instances and service tasks.
 func (l *loop) list(ctx context.Context) error {
 	if err := l.Store.ForEachServiceRev(ctx, func(s *ecs.Service, rev int64) bool {
 		l.w.putService(s, rev)
@@ -123,6 +125,17 @@ func (l *loop) list(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := l.Store.ForEachCluster(ctx, func(c *ecs.Cluster) bool {
+		l.w.putCluster(c)
+		return true
+	}); err != nil {
+		return err
+	}
+	down, err := l.Store.GetDowntime(ctx)
+	if err != nil {
+		return err
+	}
+	l.w.putDowntime(down)
 	if err := l.Store.ForEachInstance(ctx, func(i *ecs.ContainerInstance) bool {
 		l.w.putInstance(i)
 		return true

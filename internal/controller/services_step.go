@@ -72,7 +72,8 @@ func (l *loop) step(ctx context.Context, k serviceKey, svc *ecs.Service) (int64,
 
 // input builds Step's input from the world.
 func (l *loop) input(ctx context.Context, k serviceKey, svc *ecs.Service) (reconcile.Input, error) {
-	in := reconcile.Input{Service: *svc, Now: l.now(), NewDeploymentID: ecs.NewDeploymentID()}
+	in := reconcile.Input{Service: *svc, Now: l.now(), NewDeploymentID: ecs.NewDeploymentID(),
+		LostInstanceTimeout: l.w.lostAfter[k.cluster]}
 	for _, t := range l.w.tasks[k] {
 		td, err := l.defs.get(ctx, t.TaskDefinitionARN)
 		if err != nil {
@@ -81,19 +82,16 @@ func (l *loop) input(ctx context.Context, k serviceKey, svc *ecs.Service) (recon
 		in.Tasks = append(in.Tasks, reconcile.TaskOf(t, healthChecked(td)))
 	}
 	slices.SortFunc(in.Tasks, func(a, b reconcile.Task) int { return cmp.Compare(a.ID, b.ID) })
-	instances, err := l.instances(ctx, k, svc)
+	instances, err := l.instances(ctx, k, svc, in.Now)
 	in.Instances = instances
 	return in, err
 }
 
-// instances are the cluster's instances as Step sees them; for a DAEMON
-// service, with whether each qualifies for its task and how many REPLICA
-// tasks it still runs.
-func (l *loop) instances(ctx context.Context, k serviceKey, svc *ecs.Service) ([]reconcile.Instance, error) {
-	var out []reconcile.Instance
-	for _, i := range l.w.instances[k.cluster] {
-		out = append(out, i)
-	}
+// instances are the cluster's instances as Step sees them at now; for a
+// DAEMON service, with whether each qualifies for its task and how many
+// REPLICA tasks it still runs.
+func (l *loop) instances(ctx context.Context, k serviceKey, svc *ecs.Service, now time.Time) ([]reconcile.Instance, error) {
+	out := l.w.stepInstances(k.cluster, now)
 	slices.SortFunc(out, func(a, b reconcile.Instance) int { return cmp.Compare(a.ID, b.ID) })
 	if svc.SchedulingStrategy != ecs.SchedulingDaemon || svc.Primary() == nil {
 		return out, nil

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"strings"
+	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/reconcile"
@@ -13,7 +14,8 @@ type serviceKey struct{ cluster, name string }
 
 // world is the service controller's picture of the state that services
 // depend on, kept current from etcd's watches: every service, every task a
-// service started (group "service:<name>"), and every container instance.
+// service started (group "service:<name>"), every container instance, each
+// cluster's lostInstanceTimeout and the control plane's downtime record.
 // Each change reports which services it concerns, so that only those are
 // reconciled again.
 //
@@ -28,10 +30,25 @@ type world struct {
 	// instances keep only what Step reads of each instance: thousands of
 	// full records (with their attributes) would cost the leader tens of
 	// megabytes for nothing.
-	instances map[string]map[string]reconcile.Instance // cluster → id →
+	instances map[string]map[string]instance // cluster → id →
 	// taskService remembers each task's service, so that a deletion
 	// (which carries no value) finds the service it concerns.
 	taskService map[string]serviceKey // cluster/id →
+	// lostAfter is each cluster's lostInstanceTimeout, for the clusters
+	// that set one.
+	lostAfter map[string]time.Duration
+	// downtime is the control plane's downtime record, by which an
+	// agent's time away leaves out the control plane's own outages.
+	downtime store.Downtime
+}
+
+// instance is what the world keeps of a container instance: what Step
+// reads, with DisconnectedAt as stored, and the control plane's downtime
+// when it was stored; Step's DisconnectedAt is made of both at each step
+// (store.Downtime.AwaySince).
+type instance struct {
+	reconcile.Instance
+	downtimeAt time.Duration
 }
 
 func newWorld() *world {
@@ -39,8 +56,9 @@ func newWorld() *world {
 		services:    map[serviceKey]*ecs.Service{},
 		serviceRev:  map[serviceKey]int64{},
 		tasks:       map[serviceKey]map[string]*ecs.Task{},
-		instances:   map[string]map[string]reconcile.Instance{},
+		instances:   map[string]map[string]instance{},
 		taskService: map[string]serviceKey{},
+		lostAfter:   map[string]time.Duration{},
 	}
 }
 
@@ -60,6 +78,10 @@ func (w *world) apply(ch store.Change) []serviceKey {
 		return w.putTask(ch.Task)
 	case ch.Instance != nil:
 		return w.putInstance(ch.Instance)
+	case ch.ClusterRecord != nil:
+		return w.putCluster(ch.ClusterRecord)
+	case ch.Downtime != nil:
+		return w.putDowntime(*ch.Downtime)
 	case ch.Kind == store.ChangeService:
 		return w.deleteService(ch.Cluster, ch.ID)
 	case ch.Kind == store.ChangeTask:
@@ -120,10 +142,63 @@ func (w *world) deleteTask(cluster, id string) []serviceKey {
 // has tasks to replace, a lost one's placements change.
 func (w *world) putInstance(i *ecs.ContainerInstance) []serviceKey {
 	if w.instances[i.Cluster] == nil {
-		w.instances[i.Cluster] = map[string]reconcile.Instance{}
+		w.instances[i.Cluster] = map[string]instance{}
 	}
-	w.instances[i.Cluster][i.ID] = reconcile.Instance{ID: i.ID, Status: i.Status, Connected: i.AgentConnected}
+	in := instance{Instance: reconcile.Instance{ID: i.ID, Status: i.Status, Connected: i.AgentConnected}}
+	if !i.AgentConnected {
+		in.DisconnectedAt, in.downtimeAt = i.DisconnectedAt, i.DowntimeAtDisconnect
+	}
+	w.instances[i.Cluster][i.ID] = in
 	return w.clusterServices(i.Cluster)
+}
+
+// stepInstances are the cluster's instances as Step sees them at now, in
+// no particular order: each one's DisconnectedAt moved later by the
+// control plane's downtime since.
+func (w *world) stepInstances(cluster string, now time.Time) []reconcile.Instance {
+	out := make([]reconcile.Instance, 0, len(w.instances[cluster]))
+	for _, i := range w.instances[cluster] {
+		ri := i.Instance
+		ri.DisconnectedAt = w.downtime.AwaySince(i.DisconnectedAt, i.downtimeAt, now)
+		out = append(out, ri)
+	}
+	return out
+}
+
+// putCluster records a cluster's lostInstanceTimeout. A change of it
+// concerns every service of the cluster; any other change of the cluster
+// none.
+func (w *world) putCluster(c *ecs.Cluster) []serviceKey {
+	before := w.lostAfter[c.Name]
+	after := c.LostInstanceTimeout()
+	if after == 0 {
+		delete(w.lostAfter, c.Name)
+	} else {
+		w.lostAfter[c.Name] = after
+	}
+	if after == before {
+		return nil
+	}
+	return w.clusterServices(c.Name)
+}
+
+// putDowntime records the control plane's downtime record. A new outage
+// counted moves every disconnected agent's time away: it concerns the
+// services of the clusters with a lostInstanceTimeout. A mark alone
+// concerns none.
+func (w *world) putDowntime(d store.Downtime) []serviceKey {
+	before := w.downtime.Total
+	w.downtime = d
+	if d.Total == before {
+		return nil
+	}
+	var out []serviceKey
+	for k := range w.services {
+		if w.lostAfter[k.cluster] > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // deleteInstance forgets an instance whose record is gone.

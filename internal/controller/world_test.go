@@ -3,10 +3,12 @@ package controller
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/scheduler"
 	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/wire"
 )
 
 func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
@@ -31,6 +33,14 @@ func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
 		{"a task's deletion finds its service", store.Change{Kind: store.ChangeTask, Cluster: "prod", ID: "t1"}, []serviceKey{{"prod", "web"}}},
 		{"an unknown task's deletion concerns none", store.Change{Kind: store.ChangeTask, Cluster: "prod", ID: "t2"}, nil},
 		{"a service's deletion leaves nothing to step", store.Change{Kind: store.ChangeService, Cluster: "dev", ID: "web"}, nil},
+		{"setting a cluster's lostInstanceTimeout concerns its services", store.Change{ClusterRecord: withLostAfter("prod", "300")},
+			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
+		{"a change to the cluster that leaves it concerns none", store.Change{ClusterRecord: withLostAfter("prod", "300")}, nil},
+		{"a mark of the control plane alive concerns none", store.Change{Downtime: &store.Downtime{AliveAt: time.Unix(100, 0)}}, nil},
+		{"an outage counted concerns the services of clusters with a lostInstanceTimeout",
+			store.Change{Downtime: &store.Downtime{AliveAt: time.Unix(200, 0), Total: time.Minute}}, []serviceKey{{"prod", "api"}, {"prod", "web"}}},
+		{"disabling it concerns the cluster's services again", store.Change{ClusterRecord: withLostAfter("prod", "disabled")},
+			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
 	}
 	w := newWorld()
 	for _, st := range steps {
@@ -42,6 +52,28 @@ func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
 	}
 	if w.serviceRev[serviceKey{"prod", "web"}] != 5 || w.services[serviceKey{"dev", "web"}] != nil {
 		t.Errorf("world services %v at %v; want prod/web at 5 and no dev/web", w.services, w.serviceRev)
+	}
+}
+
+func withLostAfter(cluster, value string) *ecs.Cluster {
+	return &ecs.Cluster{Name: cluster, Settings: []wire.ClusterSetting{{Name: ecs.ClusterSettingLostInstanceTimeout, Value: &value}}}
+}
+
+// Step sees an instance's disconnect time moved later by the control
+// plane's downtime since (see store.Downtime.AwaySince), and none while
+// the agent is connected.
+func TestStepInstancesLeaveTheControlPlanesDowntimeOut(t *testing.T) {
+	left := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	w := newWorld()
+	w.putInstance(&ecs.ContainerInstance{Cluster: "prod", ID: "away", Status: ecs.InstanceActive, DisconnectedAt: left, DowntimeAtDisconnect: time.Minute})
+	w.putInstance(&ecs.ContainerInstance{Cluster: "prod", ID: "here", Status: ecs.InstanceActive, AgentConnected: true, DisconnectedAt: left})
+	w.putDowntime(store.Downtime{AliveAt: left.Add(20 * time.Minute), Total: 11 * time.Minute})
+	got := map[string]time.Time{}
+	for _, i := range w.stepInstances("prod", left.Add(20*time.Minute)) {
+		got[i.ID] = i.DisconnectedAt
+	}
+	if want := left.Add(10 * time.Minute); !got["away"].Equal(want) || !got["here"].IsZero() {
+		t.Errorf("disconnected at %v, want away at %s (10 min of outage since it left) and here never", got, want)
 	}
 }
 

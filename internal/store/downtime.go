@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/berth-org/berth/internal/ecs"
 )
 
 // The control plane's record of its own outages. An instance is lost when
@@ -117,13 +115,14 @@ func (tx *Tx) getDowntime() (Downtime, error) {
 	return *d, nil
 }
 
-// AwaySince is when an instance's agent left, moved later by the control
-// plane's downtime since then, so that now − AwaySince is how long it has
-// been away while a server was up to hear from it. Zero while the agent
-// is connected, or when the instance has no disconnect time.
-func (d Downtime) AwaySince(inst *ecs.ContainerInstance, now time.Time) time.Time {
-	if inst.AgentConnected || inst.DisconnectedAt.IsZero() {
+// AwaySince is when an instance's agent left (its DisconnectedAt, zero
+// while it is connected), moved later by the control plane's downtime
+// since then (downtimeAt is its DowntimeAtDisconnect), so that now −
+// AwaySince is how long it has been away while a server was up to hear
+// from it. Zero when disconnectedAt is.
+func (d Downtime) AwaySince(disconnectedAt time.Time, downtimeAt time.Duration, now time.Time) time.Time {
+	if disconnectedAt.IsZero() {
 		return time.Time{}
 	}
-	return inst.DisconnectedAt.Add(max(d.At(now)-inst.DowntimeAtDisconnect, 0))
+	return disconnectedAt.Add(max(d.At(now)-downtimeAt, 0))
 }

@@ -91,7 +91,7 @@ func TestAwayTimeSurvivesAServerRestartWithoutTheOutage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return at(hms).Sub(d.AwaySince(inst, at(hms)))
+		return at(hms).Sub(d.AwaySince(inst.DisconnectedAt, inst.DowntimeAtDisconnect, at(hms)))
 	}
 
 	alive("11:59:58", "11:59:58")
