@@ -167,9 +167,11 @@ func TestLostInstanceTasksAreStoppedAndReplaced(t *testing.T) {
 // with the server, and it reconnects 3 s after the restart. Back up, the
 // server neither counts its ten minutes of downtime against B (which would
 // make it lost at once) nor forgets B's 30 s before the outage (which
-// would wait 60 s more): B is lost 30 s after the restart, and its task
-// replaced on A. A is never lost. The controller steps before the new
-// server's first mark of the control plane alive, as it may.
+// would wait 60 s more): B is lost 25 s after the restart (60 s, less the
+// 30 s before the outage and the one alive interval of the outage that
+// counts as its time away, see store.Downtime), and its task replaced on
+// A. A is never lost. The controller steps before the new server's first
+// mark of the control plane alive, as it may.
 func TestLostInstanceClockAcrossAServerRestart(t *testing.T) {
 	f := newLostFixture(t)
 	f.advance(t, 0)
@@ -187,9 +189,10 @@ func TestLostInstanceClockAcrossAServerRestart(t *testing.T) {
 
 	f.now = f.now.Add(10 * time.Minute) // the outage: nobody marks
 	restart := f.now
+	lostAt := restart.Add(60*time.Second - 30*time.Second - store.AliveInterval)
 	leave(0) // the new server's first scan finds A's session gone
-	if wake := f.step(t); !wake.Equal(restart.Add(30 * time.Second)) {
-		t.Errorf("wake %s after the restart, want 30s (B's 60 s less the 30 s before the outage)", wake.Sub(restart))
+	if wake := f.step(t); !wake.Equal(lostAt) {
+		t.Errorf("wake %s after the restart, want %s", wake.Sub(restart), lostAt.Sub(restart))
 	}
 	if got := f.tasksOn(t, b)[0]; got.DesiredStatus != ecs.TaskRunning {
 		t.Fatalf("B's task stopped at the restart, counting the outage as B's time away")
@@ -201,15 +204,15 @@ func TestLostInstanceClockAcrossAServerRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { f.st.CloseAgentSession(lease) })
 
-	f.advance(t, 26*time.Second) // restart + 29 s
+	f.advance(t, lostAt.Sub(f.now)-time.Second)
 	f.step(t)
 	if got := f.tasksOn(t, b)[0]; got.DesiredStatus != ecs.TaskRunning {
 		t.Fatalf("B's task stopped %s after the restart, before its 60 s were up", f.now.Sub(restart))
 	}
-	f.advance(t, time.Second) // restart + 30 s
+	f.advance(t, time.Second)
 	f.step(t)
 	if got := f.tasksOn(t, b)[0]; got.DesiredStatus != ecs.TaskStopped {
-		t.Errorf("B's task desired %s 30 s after the restart, want STOPPED: B lost", got.DesiredStatus)
+		t.Errorf("B's task desired %s %s after the restart, want STOPPED: B lost", got.DesiredStatus, f.now.Sub(restart))
 	}
 	if onA := f.tasksOn(t, a); len(onA) != 2 || onA[0].DesiredStatus != ecs.TaskRunning || onA[1].DesiredStatus != ecs.TaskRunning {
 		t.Errorf("A runs %d tasks, want its own and B's replacement, both desired RUNNING", len(onA))

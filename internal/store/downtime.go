@@ -15,35 +15,33 @@ import (
 // a restart forget how long an agent had already been away before it.
 //
 // So each server replica says it is alive every AliveInterval (MarkAlive),
-// and a gap longer than outageGap between two such marks is an outage,
-// added to Downtime.Total. The session layer records, with each disconnect,
-// the total at that moment (ecs.ContainerInstance.DowntimeAtDisconnect);
-// the time an agent has been away is then the wall time since it left
-// less the downtime since. Worked example, lostInstanceTimeout 300 s:
+// and whatever a gap between two such marks lasts beyond one interval is
+// downtime, added to Downtime.Total. The session layer records, with each
+// disconnect, the total at that moment
+// (ecs.ContainerInstance.DowntimeAtDisconnect); the time an agent has been
+// away is the wall time since it left less the downtime since. Worked
+// example, lostInstanceTimeout 300 s:
 //
 //	12:00:00  agent A leaves; total downtime 0                     → away 0 s
 //	12:02:00  the only server is killed (its last mark 12:01:58)   → away 120 s
-//	12:12:00  it starts again: an outage of 602 s (12:01:58 to
-//	          12:12:00), total 602 s. Agent B, connected at the
-//	          kill, is marked disconnected now (total 602 s).
+//	12:12:00  it starts again: a gap of 602 s since the last mark,
+//	          597 s of downtime. Agent B, connected at the kill, is
+//	          marked disconnected now (total 597 s).
 //	12:12:03  B reconnects, A does not
-//	12:15:00  A: 900 s since it left, less 602 s of outage         → away 298 s
-//	12:15:02  A is lost (300 s), and its service tasks are replaced
+//	12:14:57  A: 897 s since it left, less 597 s of downtime        → away 300 s:
+//	          A is lost, and its service tasks are replaced
 //
-// The outage is counted from the last mark, not from the kill: up to one
-// interval of the server's uptime counts as downtime, which only ever
-// delays a loss, never hastens one.
+// Up to one interval of an outage is not told from a mark that is merely
+// late and counts as the agents' time away: a server restart costs an
+// agent that was connected at most AliveInterval of its timeout, and the
+// least timeout (10 s) leaves it twice that to reconnect (an agent retries
+// every 2 s at most). A mark that is late under load, on the other hand,
+// counts as downtime, which only delays a loss.
 const downtimeKey = root + "control-plane/downtime"
 
-const (
-	// AliveInterval is how often each server replica marks the control
-	// plane alive. Every mark is one small etcd write.
-	AliveInterval = 5 * time.Second
-	// outageGap is the longest gap between two marks that is not an
-	// outage: three intervals, so that a mark delayed by a loaded machine
-	// or a slow etcd commit is not taken for one.
-	outageGap = 3 * AliveInterval
-)
+// AliveInterval is how often each server replica marks the control plane
+// alive. Every mark is one small etcd write.
+const AliveInterval = 5 * time.Second
 
 // Downtime is the control plane's record of its outages.
 type Downtime struct {
@@ -56,14 +54,14 @@ type Downtime struct {
 }
 
 // At is the total downtime as of now: Total, plus the outage in progress
-// when no replica has marked the control plane alive for longer than
-// outageGap (a server just started reads this before its first mark has
+// if no replica has marked the control plane alive for more than an
+// interval (a server just started reads this before its first mark has
 // recorded the outage it ends).
 func (d Downtime) At(now time.Time) time.Duration {
-	if gap := now.Sub(d.AliveAt); !d.AliveAt.IsZero() && gap > outageGap {
-		return d.Total + gap
+	if d.AliveAt.IsZero() {
+		return d.Total
 	}
-	return d.Total
+	return d.Total + max(now.Sub(d.AliveAt)-AliveInterval, 0)
 }
 
 // mark records that the control plane is alive at now, adding the outage
