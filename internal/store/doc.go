@@ -24,6 +24,8 @@
 //	services/<cluster>/<service name>            ecs.Service (INACTIVE ones stay until a CreateService replaces them)
 //	service-tokens/<cluster>/<clientToken>       CreateService's clientToken record
 //	account-settings/<principal ARN>#<name>      ecs.AccountSetting (the root principal's settings are the account default)
+//	agent-sessions/<cluster>/<instance id>       AgentSession, bound to the session's lease
+//	control-plane/downtime                       Downtime: the control plane's last alive mark and total downtime
 //
 // The '#' separator sorts below every character of a family name
 // ([A-Za-z0-9_-]), so a scan of taskdefs/ yields families in lexicographic
