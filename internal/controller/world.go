@@ -182,23 +182,13 @@ func (w *world) putCluster(c *ecs.Cluster) []serviceKey {
 	return w.clusterServices(c.Name)
 }
 
-// putDowntime records the control plane's downtime record. A new outage
-// counted moves every disconnected agent's time away: it concerns the
-// services of the clusters with a lostInstanceTimeout. A mark alone
-// concerns none.
+// putDowntime records the control plane's downtime record. It concerns no
+// service: downtime only ever grows, which moves the moments instances
+// will be lost later, never earlier, so a service woken at a moment
+// computed before simply finds the later one then.
 func (w *world) putDowntime(d store.Downtime) []serviceKey {
-	before := w.downtime.Total
 	w.downtime = d
-	if d.Total == before {
-		return nil
-	}
-	var out []serviceKey
-	for k := range w.services {
-		if w.lostAfter[k.cluster] > 0 {
-			out = append(out, k)
-		}
-	}
-	return out
+	return nil
 }
 
 // deleteInstance forgets an instance whose record is gone.

@@ -37,8 +37,8 @@ func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
 			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
 		{"a change to the cluster that leaves it concerns none", store.Change{ClusterRecord: withLostAfter("prod", "300")}, nil},
 		{"a mark of the control plane alive concerns none", store.Change{Downtime: &store.Downtime{AliveAt: time.Unix(100, 0)}}, nil},
-		{"an outage counted concerns the services of clusters with a lostInstanceTimeout",
-			store.Change{Downtime: &store.Downtime{AliveAt: time.Unix(200, 0), Total: time.Minute}}, []serviceKey{{"prod", "api"}, {"prod", "web"}}},
+		{"nor does an outage counted: it only makes instances lost later than a wake computed before",
+			store.Change{Downtime: &store.Downtime{AliveAt: time.Unix(200, 0), Total: time.Minute}}, nil},
 		{"disabling it concerns the cluster's services again", store.Change{ClusterRecord: withLostAfter("prod", "disabled")},
 			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
 	}
