@@ -34,9 +34,9 @@ import (
 // Up to one interval of an outage is not told from a mark that is merely
 // late and counts as the agents' time away: a server restart costs an
 // agent that was connected at most AliveInterval of its timeout, and the
-// least timeout (10 s) leaves it twice that to reconnect (an agent retries
-// every 2 s at most). A mark that is late under load, on the other hand,
-// counts as downtime, which only delays a loss.
+// least timeout (10 s) still leaves it as long to reconnect (an agent
+// retries every 2 s at most). A mark that is late under load, on the other
+// hand, counts as downtime, which only delays a loss.
 const downtimeKey = root + "control-plane/downtime"
 
 // AliveInterval is how often each server replica marks the control plane
