@@ -219,7 +219,7 @@ func TestServiceLostInstanceClockSkipsServerDowntime(t *testing.T) {
 	t.Cleanup(func() {
 		_ = srv.stop()
 		if t.Failed() {
-			t.Logf("berth log:\n%s", tail(srv.log.String(), 80))
+			t.Logf("berth log:\n%s", tail(srv.log(), 80))
 		}
 	})
 	f := newLostFleet(t, srv, lostSetting(fmt.Sprint(int(lostRestartTimeout.Seconds()))))
