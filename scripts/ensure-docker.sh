@@ -20,6 +20,8 @@ readonly LOG=${DOCKERD_LOG:-/tmp/berth-dockerd.log}
 need_install=()
 command -v dockerd >/dev/null 2>&1 || need_install+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_install+=(busybox-static)
+# The fault suite's A7 gives a private Docker Engine a bridge of its own.
+command -v ip >/dev/null 2>&1 || need_install+=(iproute2)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "ensure-docker: installing ${need_install[*]}"
   export DEBIAN_FRONTEND=noninteractive
