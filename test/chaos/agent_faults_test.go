@@ -165,6 +165,9 @@ func TestA4AgentPartition(t *testing.T) {
 			return err == nil && !ok
 		})
 		noticed := time.Since(cut)
+		if got := describeTasks(t, c, cluster, arns[:1])[0].Connectivity; got != types.ConnectivityDisconnected {
+			t.Errorf("a task of the cut-off agent has connectivity %s, want DISCONNECTED", got)
+		}
 		out, err := c.RunTask(ctx(t), &ecs.RunTaskInput{Cluster: aws.String(cluster), TaskDefinition: aws.String(family)})
 		if err != nil || len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "AGENT" {
 			t.Errorf("RunTask during the partition: %v %v, want one AGENT failure", err, out)
@@ -186,8 +189,8 @@ func TestA4AgentPartition(t *testing.T) {
 		stopped := time.Since(healed)
 		delete(before, arns[1])
 		unchanged(t, "after the long partition", before, containers(t, map[string]string{arns[0]: ids[arns[0]]}))
-		if got := aws.ToString(describeTasks(t, c, cluster, arns[:1])[0].LastStatus); got != "RUNNING" {
-			t.Errorf("the untouched task is %s", got)
+		if got := describeTasks(t, c, cluster, arns[:1])[0]; aws.ToString(got.LastStatus) != "RUNNING" || got.Connectivity != types.ConnectivityConnected {
+			t.Errorf("the untouched task is %s, connectivity %s; want RUNNING and CONNECTED", aws.ToString(got.LastStatus), got.Connectivity)
 		}
 		figure(t, "A4", "heartbeat_timeout", a4Heartbeat, "disconnect_noticed", noticed.Round(time.Millisecond),
 			"reconnect_after_heal", reconnect.Round(time.Millisecond), "stop_done_after_heal", stopped.Round(time.Millisecond))

@@ -11,8 +11,8 @@ import (
 // a StopTask's code and reason) from t itself. Tags only with include TAGS.
 //
 // Every task runs on a container instance, so launchType is EC2. Its
-// connectivity is reported CONNECTED since creation: berth does not yet
-// track an agent's disconnection per task. Task attributes
+// connectivity is CONNECTED, since its creation, unless the caller marks
+// it with disconnected (see API.markDisconnected). Task attributes
 // (ecs.cpu-architecture) are not stored, so attributes is empty.
 func taskToWire(t *ecs.Task, withTags bool) *wire.Task {
 	k := &t.Known

@@ -54,6 +54,9 @@ func (a *API) DescribeTasks(ctx context.Context, in *wire.DescribeTasksRequest) 
 			out.Failures = append(out.Failures, missing(a.taskRefARN(cluster, ref)))
 		}
 	}
+	if err := a.markDisconnected(ctx, cluster, out.Tasks); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
