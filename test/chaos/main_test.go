@@ -24,21 +24,10 @@ import (
 var berthBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "berth-chaos-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if berthBin, err = harness.Build(dir, false); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(harness.Main("berth-chaos-", false, func(bin, _ string) int {
+		berthBin = bin
+		return m.Run()
+	}))
 }
 
 // scale is n for the full table ('make chaos') and short for the bounded

@@ -28,30 +28,25 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	os.Exit(harness.Main("berth-e2e-", raceEnabled, runMain(m)))
 }
 
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "berth-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+// runMain runs the tests against a shared strict server in dir.
+func runMain(m *testing.M) func(bin, dir string) int {
+	return func(bin, dir string) int {
+		berthBin = bin
+		var err error
+		shared, err = startServer(filepath.Join(dir, "shared"), "server", "--auth", "strict")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		code := m.Run()
+		if err := shared.stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop shared server:", err)
+		}
+		return code
 	}
-	defer os.RemoveAll(dir)
-	if berthBin, err = harness.Build(dir, raceEnabled); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	shared, err = startServer(filepath.Join(dir, "shared"), "server", "--auth", "strict")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	if err := shared.stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop shared server:", err)
-	}
-	return code
 }
 
 // server is a berth process under test (see harness.Server), with the

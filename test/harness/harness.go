@@ -55,6 +55,25 @@ func Build(dir string, race bool) (string, error) {
 	return bin, nil
 }
 
+// Main is a test binary's TestMain body: it builds berth into a temporary
+// directory (with the race detector when race is set), calls run with the
+// binary and that directory, and removes the directory after. It returns
+// the exit code for os.Exit.
+func Main(prefix string, race bool, run func(bin, dir string) int) int {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin, err := Build(dir, race)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return run(bin, dir)
+}
+
 // Log collects a process's output; it is safe to read while the process
 // writes.
 type Log struct {
