@@ -253,6 +253,23 @@ func (p *Placer) Qualifies(cluster string, ids []string, r *scheduler.Request) (
 	return out, err
 }
 
+// Connected reports, for each of ids (instances of cluster), whether its
+// agent is connected, as of every write committed before the call; an
+// instance the snapshot does not know (deregistered) is not.
+func (p *Placer) Connected(ctx context.Context, cluster string, ids []string) (map[string]bool, error) {
+	if err := p.cache.Sync(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	err := p.cache.With(cluster, func(s *scheduler.Snapshot) {
+		for _, id := range ids {
+			inst, ok := s.Instance(id)
+			out[id] = ok && inst.Connected
+		}
+	})
+	return out, err
+}
+
 // TaskCounts are the cluster's RUNNING tasks and its tasks not yet
 // RUNNING (still desired RUNNING), as of every write committed before the
 // call.
