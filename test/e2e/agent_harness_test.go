@@ -23,10 +23,8 @@ const (
 // failing its test instead of returning errors.
 type agentProc struct {
 	*harness.Agent
-	t       testing.TB
-	srv     *server
-	dataDir string
-	arn     string
+	t   testing.TB
+	srv *server
 }
 
 // startAgent runs an agent joined to cluster on srv, offering 2 cores and
@@ -34,12 +32,11 @@ type agentProc struct {
 // every container it made.
 func startAgent(t testing.TB, srv *server, cluster string, args ...string) *agentProc {
 	t.Helper()
-	dir := t.TempDir()
-	a := &agentProc{Agent: harness.NewAgent(berthBin, srv.Server, cluster, dir, args...), t: t, srv: srv, dataDir: dir}
+	a := &agentProc{Agent: harness.NewAgent(berthBin, srv.Server, cluster, t.TempDir(), args...), t: t, srv: srv}
 	a.start()
 	t.Cleanup(func() {
 		a.stop()
-		removeContainers(a.arn)
+		removeContainers(a.ARN)
 		if t.Failed() {
 			t.Logf("agent log:\n%s", a.Log.Tail(60))
 		}
@@ -53,20 +50,16 @@ func (a *agentProc) start() {
 	if err := a.Start(); err != nil {
 		a.t.Fatal(err)
 	}
-	a.arn = a.ARN
 	a.awaitConnected(true)
 }
 
-// awaitIdentity is the instance ARN the agent saved at its last start.
-func (a *agentProc) awaitIdentity() string { return a.arn }
-
 func (a *agentProc) instance() types.ContainerInstance {
 	a.t.Helper()
-	parts := strings.Split(a.arn, "/")
+	parts := strings.Split(a.ARN, "/")
 	out, err := clientFor(a.t, a.srv).DescribeContainerInstances(ctx(a.t), &ecs.DescribeContainerInstancesInput{
-		Cluster: aws.String(parts[1]), ContainerInstances: []string{a.arn}})
+		Cluster: aws.String(parts[1]), ContainerInstances: []string{a.ARN}})
 	if err != nil || len(out.ContainerInstances) != 1 {
-		a.t.Fatalf("describe instance %s: %v %+v", a.arn, err, out)
+		a.t.Fatalf("describe instance %s: %v %+v", a.ARN, err, out)
 	}
 	return out.ContainerInstances[0]
 }

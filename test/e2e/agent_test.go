@@ -65,8 +65,8 @@ func TestAgentRegistersItsMachine(t *testing.T) {
 
 	a.stop()
 	a.start()
-	if a.awaitIdentity() != aws.ToString(inst.ContainerInstanceArn) {
-		t.Errorf("restarted agent is instance %s, want %s", a.arn, aws.ToString(inst.ContainerInstanceArn))
+	if a.ARN != aws.ToString(inst.ContainerInstanceArn) {
+		t.Errorf("restarted agent is instance %s, want %s", a.ARN, aws.ToString(inst.ContainerInstanceArn))
 	}
 }
 
@@ -175,14 +175,14 @@ func TestPrivilegedContainersGoOnlyToAgentsThatAllowThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "ATTRIBUTE" || aws.ToString(out.Failures[0].Arn) != plain.arn {
-		t.Fatalf("RunTask on an agent without --allow-privileged: %d tasks, failures %s; want one ATTRIBUTE failure naming %s", len(out.Tasks), dump(out.Failures), plain.arn)
+	if len(out.Tasks) != 0 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "ATTRIBUTE" || aws.ToString(out.Failures[0].Arn) != plain.ARN {
+		t.Fatalf("RunTask on an agent without --allow-privileged: %d tasks, failures %s; want one ATTRIBUTE failure naming %s", len(out.Tasks), dump(out.Failures), plain.ARN)
 	}
 
 	allowing := startAgent(t, shared, cluster, "--allow-privileged")
 	task := runTasks(t, shared, cluster, td, 1)[0]
-	if aws.ToString(task.ContainerInstanceArn) != allowing.arn {
-		t.Errorf("privileged task placed on %s, want the agent started with --allow-privileged, %s", aws.ToString(task.ContainerInstanceArn), allowing.arn)
+	if aws.ToString(task.ContainerInstanceArn) != allowing.ARN {
+		t.Errorf("privileged task placed on %s, want the agent started with --allow-privileged, %s", aws.ToString(task.ContainerInstanceArn), allowing.ARN)
 	}
 	stopTask(t, shared, cluster, aws.ToString(task.TaskArn), "done")
 }
@@ -308,7 +308,7 @@ func TestAgentKill9ReadoptsItsContainers(t *testing.T) {
 			t.Errorf("container %s changed across the agent's kill -9: %+v → %+v", id, was, now)
 		}
 	}
-	if ids, _ := docker("ps", "-aq", "--filter", "label=com.berth.instance-arn="+a.arn); len(strings.Fields(ids)) != len(before) {
+	if ids, _ := docker("ps", "-aq", "--filter", "label=com.berth.instance-arn="+a.ARN); len(strings.Fields(ids)) != len(before) {
 		t.Errorf("%d containers after restart, want %d (no duplicates)", len(strings.Fields(ids)), len(before))
 	}
 	for _, arn := range arns {

@@ -443,7 +443,7 @@ func TestAWSCLI(t *testing.T) {
 // fails in CI, where the CLI is part of the toolchain, and skips elsewhere.
 // devAgentARN is the instance ARN of a 'berth dev' server's first agent.
 func devAgentARN(s *server) string {
-	raw, err := os.ReadFile(filepath.Join(s.dataDir, "agents", "1", "identity.json"))
+	raw, err := os.ReadFile(filepath.Join(s.DataDir, "agents", "1", "identity.json"))
 	var id struct {
 		ARN string `json:"containerInstanceArn"`
 	}
@@ -507,7 +507,7 @@ func cliEnv(t *testing.T, s *server) []string {
 // /healthz starts answering, so the wait is short but real.
 func readDevEnvFile(t *testing.T, s *server) map[string]string {
 	t.Helper()
-	path := filepath.Join(s.dataDir, "env")
+	path := filepath.Join(s.DataDir, "env")
 	wait, cancel := context.WithTimeout(context.Background(), cliEnvFileTimeout)
 	defer cancel()
 	tick := time.NewTicker(cliEnvFilePoll)

@@ -51,10 +51,7 @@ func runMain(m *testing.M) func(bin, dir string) int {
 
 // server is a berth process under test (see harness.Server), with the
 // names this package's tests use.
-type server struct {
-	*harness.Server
-	dataDir string
-}
+type server struct{ *harness.Server }
 
 // startServer starts 'berth <mode> args...' on a free loopback port with
 // its data in dataDir, and waits for /healthz. In strict mode it accepts the
@@ -64,7 +61,7 @@ func startServer(dataDir, mode string, args ...string) (*server, error) {
 	if s == nil {
 		return nil, err
 	}
-	return &server{Server: s, dataDir: dataDir}, err
+	return &server{Server: s}, err
 }
 
 func (s *server) start() error { return s.Start() }

@@ -63,7 +63,7 @@ func watchEngine(t testing.TB, a *agentProc) *engineEvents {
 	t.Helper()
 	since := strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64)
 	cmd := exec.Command("docker", "events", "--since", since, "--format", "{{json .}}",
-		"--filter", "type=container", "--filter", "label=com.berth.instance-arn="+a.arn)
+		"--filter", "type=container", "--filter", "label=com.berth.instance-arn="+a.ARN)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -201,7 +201,7 @@ func TestDrainStopsPendingServiceTasksAndPlacesNothingThere(t *testing.T) {
 	awaitf(t, "the service's tasks are ACTIVATING on the first instance, db running", func() bool {
 		pending = serviceTasks(t, c, cluster, name, types.DesiredStatusRunning)
 		return len(pending) == desired && !slices.ContainsFunc(pending, func(task types.Task) bool {
-			return aws.ToString(task.LastStatus) != "ACTIVATING" || aws.ToString(task.ContainerInstanceArn) != first.arn ||
+			return aws.ToString(task.LastStatus) != "ACTIVATING" || aws.ToString(task.ContainerInstanceArn) != first.ARN ||
 				aws.ToString(containerNamed(t, task, "db").LastStatus) != "RUNNING"
 		})
 	})
@@ -210,7 +210,7 @@ func TestDrainStopsPendingServiceTasksAndPlacesNothingThere(t *testing.T) {
 	awaitTask(t, shared, cluster, standalone, "RUNNING")
 
 	drainedAt := time.Now()
-	setInstancesState(t, c, cluster, types.ContainerInstanceStatusDraining, first.arn)
+	setInstancesState(t, c, cluster, types.ContainerInstanceStatusDraining, first.ARN)
 	for _, task := range pending {
 		stopped := awaitTask(t, shared, cluster, aws.ToString(task.TaskArn), "STOPPED")
 		took := aws.ToTime(stopped.StoppedAt).Sub(drainedAt)
@@ -224,11 +224,11 @@ func TestDrainStopsPendingServiceTasksAndPlacesNothingThere(t *testing.T) {
 
 	second := startAgent(t, shared, cluster)
 	awaitf(t, "the replacements are placed on the instance that joined", func() bool {
-		return len(onInstance(serviceTasks(t, c, cluster, name, types.DesiredStatusRunning), second.arn)) == desired
+		return len(onInstance(serviceTasks(t, c, cluster, name, types.DesiredStatusRunning), second.ARN)) == desired
 	})
 	for _, task := range everyServiceTask(t, c, cluster, name) {
-		if aws.ToTime(task.CreatedAt).After(drainedAt) && aws.ToString(task.ContainerInstanceArn) != second.arn {
-			t.Errorf("task %s was placed on %s after the drain, want only on %s", arnTail(aws.ToString(task.TaskArn)), aws.ToString(task.ContainerInstanceArn), second.arn)
+		if aws.ToTime(task.CreatedAt).After(drainedAt) && aws.ToString(task.ContainerInstanceArn) != second.ARN {
+			t.Errorf("task %s was placed on %s after the drain, want only on %s", arnTail(aws.ToString(task.TaskArn)), aws.ToString(task.ContainerInstanceArn), second.ARN)
 		}
 	}
 	if got := describeTask(t, shared, cluster, standalone); aws.ToString(got.LastStatus) != "RUNNING" || aws.ToString(got.DesiredStatus) != "RUNNING" {

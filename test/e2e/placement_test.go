@@ -24,7 +24,7 @@ func placementCluster(t *testing.T) (cluster string, byARN map[string]string) {
 	for _, ag := range agents {
 		a := startAgent(t, shared, cluster, "--availability-zone", ag.zone, "--memory", ag.memory,
 			"--instance-type", ag.itype, "--attribute", "tier="+ag.tier)
-		byARN[a.arn] = ag.name
+		byARN[a.ARN] = ag.name
 	}
 	return cluster, byARN
 }

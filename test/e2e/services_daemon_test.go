@@ -204,14 +204,14 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 			if created.SchedulingStrategy != types.SchedulingStrategyDaemon {
 				t.Fatalf("schedulingStrategy %s, want DAEMON", created.SchedulingStrategy)
 			}
-			everyTasks = awaitDaemon(t, c, cluster, every, edge1.arn, core.arn, edge2.arn)
+			everyTasks = awaitDaemon(t, c, cluster, every, edge1.ARN, core.ARN, edge2.ARN)
 			if svc := awaitCompleted(t, c, cluster, every); !hasEvent(svc, "has started 3 tasks") {
 				t.Errorf("no event of the 3 tasks started in %s", dump(svc.Events))
 			}
 		}},
 		inOrderStep{"with memberOf attribute:role == edge it runs only on the 2 instances started with --attribute role=edge", func(t *testing.T) {
 			createSvc(t, c, daemonIn(cluster, edge, family, memberOf("attribute:role == edge")))
-			edgeTasks = awaitDaemon(t, c, cluster, edge, edge1.arn, edge2.arn)
+			edgeTasks = awaitDaemon(t, c, cluster, edge, edge1.ARN, edge2.ARN)
 			awaitCompleted(t, c, cluster, edge)
 		}},
 	) {
@@ -221,7 +221,7 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 	fourth := startAgent(t, shared, cluster)
 	runInOrder(t,
 		inOrderStep{"a 4th instance joins: it gets the unconstrained service's task, and nothing else starts or stops", func(t *testing.T) {
-			now := awaitDaemon(t, c, cluster, every, edge1.arn, core.arn, edge2.arn, fourth.arn)
+			now := awaitDaemon(t, c, cluster, every, edge1.ARN, core.ARN, edge2.ARN, fourth.ARN)
 			for inst, task := range everyTasks {
 				if got := aws.ToString(now[inst].TaskArn); got != aws.ToString(task.TaskArn) {
 					t.Errorf("instance %s: task %s, want the one it had, %s", instanceIDOf(inst), got, aws.ToString(task.TaskArn))
@@ -239,8 +239,8 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 			everyTasks = now
 		}},
 		inOrderStep{"PutAttributes role=edge on the 4th instance gives it the constrained service's task", func(t *testing.T) {
-			putAttributes(t, c, cluster, targeted(fourth.arn, "role", "edge"))
-			now := awaitDaemon(t, c, cluster, edge, edge1.arn, edge2.arn, fourth.arn)
+			putAttributes(t, c, cluster, targeted(fourth.ARN, "role", "edge"))
+			now := awaitDaemon(t, c, cluster, edge, edge1.ARN, edge2.ARN, fourth.ARN)
 			for inst, task := range edgeTasks {
 				if got := aws.ToString(now[inst].TaskArn); got != aws.ToString(task.TaskArn) {
 					t.Errorf("instance %s: task %s, want the one it had, %s", instanceIDOf(inst), got, aws.ToString(task.TaskArn))
@@ -253,13 +253,13 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 			awaitCompleted(t, c, cluster, web)
 			// The default strategies spread the 4 tasks over the 4
 			// instances: edge1 runs one of each service.
-			replica := onInstance(serviceTasks(t, c, cluster, web, types.DesiredStatusRunning), edge1.arn)
+			replica := onInstance(serviceTasks(t, c, cluster, web, types.DesiredStatusRunning), edge1.ARN)
 			if len(replica) != 1 {
-				t.Fatalf("%d tasks of %s on %s, want 1 (spread over 4 instances)", len(replica), web, instanceIDOf(edge1.arn))
+				t.Fatalf("%d tasks of %s on %s, want 1 (spread over 4 instances)", len(replica), web, instanceIDOf(edge1.ARN))
 			}
-			daemons := map[string]types.Task{every: everyTasks[edge1.arn], edge: edgeTasks[edge1.arn]}
+			daemons := map[string]types.Task{every: everyTasks[edge1.ARN], edge: edgeTasks[edge1.ARN]}
 
-			setInstancesState(t, c, cluster, types.ContainerInstanceStatusDraining, edge1.arn)
+			setInstancesState(t, c, cluster, types.ContainerInstanceStatusDraining, edge1.ARN)
 			// The REPLICA task moves: its replacement starts elsewhere and
 			// turns healthy, then it stops; only then do the daemons go.
 			movedAt := aws.ToTime(awaitTask(t, shared, cluster, aws.ToString(replica[0].TaskArn), "STOPPED").StoppedAt)
@@ -273,10 +273,10 @@ func TestServiceDaemonFollowsTheFleet(t *testing.T) {
 					t.Errorf("%s's task on the draining instance: stopCode %s, want ServiceSchedulerInitiated", name, stopped.StopCode)
 				}
 			}
-			awaitDaemon(t, c, cluster, every, core.arn, edge2.arn, fourth.arn)
-			awaitDaemon(t, c, cluster, edge, edge2.arn, fourth.arn)
+			awaitDaemon(t, c, cluster, every, core.ARN, edge2.ARN, fourth.ARN)
+			awaitDaemon(t, c, cluster, edge, edge2.ARN, fourth.ARN)
 			for name, task := range daemons {
-				if got := taskARNs(onInstance(everyServiceTask(t, c, cluster, name), edge1.arn)); !slices.Equal(got, taskARNs([]types.Task{task})) {
+				if got := taskARNs(onInstance(everyServiceTask(t, c, cluster, name), edge1.ARN)); !slices.Equal(got, taskARNs([]types.Task{task})) {
 					t.Errorf("%s has had tasks %v on the draining instance, want only its first, %s", name, got, aws.ToString(task.TaskArn))
 				}
 			}
@@ -406,8 +406,8 @@ func TestServiceDrainMovesReplicaTasksWithinTheBounds(t *testing.T) {
 	tasks := serviceTasks(t, c, cluster, name, types.DesiredStatusRunning)
 	var drained string
 	for _, a := range agents {
-		if len(onInstance(tasks, a.arn)) > len(onInstance(tasks, drained)) {
-			drained = a.arn
+		if len(onInstance(tasks, a.ARN)) > len(onInstance(tasks, drained)) {
+			drained = a.ARN
 		}
 	}
 	leaving := onInstance(tasks, drained)
@@ -555,7 +555,7 @@ func TestServiceRestartChurnsNothing(t *testing.T) {
 				t.Fatalf("restart: %v", err)
 			}
 			for _, a := range agents {
-				awaitf(t, "agent "+instanceIDOf(a.arn)+" is connected", func() bool { return describeInstance(t, c, cluster, a.arn).AgentConnected })
+				awaitf(t, "agent "+instanceIDOf(a.ARN)+" is connected", func() bool { return describeInstance(t, c, cluster, a.ARN).AgentConnected })
 			}
 			scaleCanary(t, c, cluster, int32(len(agents)))
 			scaleCanary(t, c, cluster, 0)

@@ -146,7 +146,7 @@ func TestServiceReplacesTheTasksOfALostInstance(t *testing.T) {
 	t.Parallel()
 	f := newLostFleet(t, shared, lostSetting("10"))
 	keeper, victim := f.agents[0], f.agents[1]
-	stale := f.first[victim.arn]
+	stale := f.first[victim.ARN]
 	staleARN, staleContainer := aws.ToString(stale.TaskArn), aws.ToString(stale.Containers[0].RuntimeId)
 
 	killed := time.Now()
@@ -155,7 +155,7 @@ func TestServiceReplacesTheTasksOfALostInstance(t *testing.T) {
 	awaitBy(t, "a replacement RUNNING on the other agent within lostInstanceTimeout + 30 s of the kill", killed.Add(lostTimeout+lostReplaceSlack), func() bool {
 		for _, task := range serviceTasks(t, f.c, f.cluster, f.name, types.DesiredStatusRunning) {
 			arn := aws.ToString(task.TaskArn)
-			if arn != staleARN && arn != aws.ToString(f.first[keeper.arn].TaskArn) && aws.ToString(task.LastStatus) == "RUNNING" {
+			if arn != staleARN && arn != aws.ToString(f.first[keeper.ARN].TaskArn) && aws.ToString(task.LastStatus) == "RUNNING" {
 				replacement = task
 				return true
 			}
@@ -167,8 +167,8 @@ func TestServiceReplacesTheTasksOfALostInstance(t *testing.T) {
 	if replacedIn < lostTimeout {
 		t.Errorf("replaced %s after the kill, before the instance could be lost (%s)", replacedIn, lostTimeout)
 	}
-	if got := aws.ToString(replacement.ContainerInstanceArn); got != keeper.arn {
-		t.Errorf("replacement on %s, want the connected agent's instance %s", instanceIDOf(got), instanceIDOf(keeper.arn))
+	if got := aws.ToString(replacement.ContainerInstanceArn); got != keeper.ARN {
+		t.Errorf("replacement on %s, want the connected agent's instance %s", instanceIDOf(got), instanceIDOf(keeper.ARN))
 	}
 	awaitSeen(t, "runningCount 2 with 2 tasks desired RUNNING", func() (bool, string) {
 		svc := describeSvc(t, f.c, f.cluster, f.name)
@@ -194,7 +194,7 @@ func TestServiceReplacesTheTasksOfALostInstance(t *testing.T) {
 		t.Errorf("the old copy's container %s still runs after its task STOPPED", staleContainer)
 	}
 
-	want := taskARNs([]types.Task{f.first[keeper.arn], replacement})
+	want := taskARNs([]types.Task{f.first[keeper.ARN], replacement})
 	awaitSeen(t, "the service settles at the two tasks", func() (bool, string) {
 		svc := describeSvc(t, f.c, f.cluster, f.name)
 		running := taskARNs(serviceTasks(t, f.c, f.cluster, f.name, types.DesiredStatusRunning))
