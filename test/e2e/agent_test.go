@@ -143,7 +143,7 @@ func TestTaskFailuresBeforeRunning(t *testing.T) {
 		def          types.ContainerDefinition
 		reasonPrefix string
 	}{
-		{"an image that cannot be pulled", types.ContainerDefinition{Name: aws.String("app"), Image: aws.String("registry.invalid/nothing:1")}, "CannotPullContainerError: "},
+		{"an image that cannot be pulled", types.ContainerDefinition{Name: aws.String("app"), Image: aws.String(unpullableImage)}, "CannotPullContainerError: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

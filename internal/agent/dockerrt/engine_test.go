@@ -498,7 +498,7 @@ func TestPullOfAbsentImageFails(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
 	defer cancel()
-	if pulled, err := e.rt.EnsureImage(ctx, "registry.invalid/none:latest"); !errors.Is(err, agent.ErrPull) || pulled {
+	if pulled, err := e.rt.EnsureImage(ctx, "127.0.0.1:1/none:latest"); !errors.Is(err, agent.ErrPull) || pulled {
 		t.Fatalf("EnsureImage(absent) = %v, %v; want ErrPull", pulled, err)
 	}
 }
