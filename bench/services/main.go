@@ -97,6 +97,7 @@ type options struct {
 	warmup     int // replicas of the warm-up service; 0: no warm-up
 	agents     int
 	startFirst bool
+	floor      bool
 	berthBin   string
 	logDir     string
 	// runID names this run's services and labels; set by benchmark.
@@ -116,6 +117,7 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup-replicas", 10, "replicas of an unmeasured service each side creates and removes before the rounds (0: none)")
 	flag.IntVar(&o.agents, "agents", 3, "berth agents on the Docker Engine")
 	flag.BoolVar(&o.startFirst, "swarm-start-first", true, "also time a Swarm rolling update with --update-parallelism 0 --update-order start-first, like berth's default")
+	flag.BoolVar(&o.floor, "engine-floor", true, "also time the Docker Engine API alone creating and starting the same containers, first in each round: the floor under both sides' create")
 	flag.StringVar(&o.berthBin, "berth", "", "berth binary to benchmark; a wrapper script must exec it, since CPU is read by PID (default: go build ./cmd/berth into a temp dir)")
 	flag.StringVar(&o.logDir, "log-dir", "", "write the server's and the agents' logs to DIR at the end")
 	flag.Parse()
@@ -168,7 +170,10 @@ func runBound(o options) time.Duration {
 	if o.berth() {
 		phases += 2
 	}
-	perRound := time.Duration(phases)*phaseTimeout(o.replicas) + 2*removeTimeout(o.replicas)
+	if o.floor {
+		phases++
+	}
+	perRound := time.Duration(phases)*phaseTimeout(o.replicas) + 3*removeTimeout(o.replicas)
 	warmup := 2 * (phaseTimeout(o.warmup) + removeTimeout(o.warmup))
 	return setupBound + warmup + time.Duration(o.rounds)*perRound
 }
@@ -211,7 +216,7 @@ func runAll(ctx context.Context, o *options) (rep *results, err error) {
 	if rep.otherContainers, err = e.runningContainers(ctx); err != nil {
 		return nil, err
 	}
-	rn := &runner{o: *o, sw: sw, b: b, rep: rep}
+	rn := &runner{o: *o, e: e, sw: sw, b: b, rep: rep}
 	if err := rn.warmUp(ctx); err != nil {
 		return nil, err
 	}

@@ -33,8 +33,10 @@ type berthResult struct {
 type round struct {
 	berthFirst         bool
 	ranSwarm, ranBerth bool
+	ranFloor           bool
 	swarm              swarmResult
 	berth              berthResult
+	floor              phase // the engine floor's create (floor.go)
 }
 
 // results is everything one run measured.
@@ -46,6 +48,7 @@ type results struct {
 	rounds          []round
 	swarmErr        benchkit.Failures
 	berthErr        benchkit.Failures
+	floorErr        benchkit.Failures
 }
 
 // phaseRow names one phase in the table and picks it from a round.
@@ -111,6 +114,7 @@ const (
 	rowSwarmUpdate
 	rowBerthUpdate
 	rowSwarmStartFirst
+	rowFloorCreate
 	numRows
 )
 
@@ -123,6 +127,8 @@ func phaseRows(o options) []phaseRow {
 		rowSwarmStartFirst: {"Swarm: update, all at once, start-first", false, func(rd round) (phase, bool) {
 			return rd.swarm.startFirst, rd.ranSwarm && o.startFirst
 		}},
+		rowFloorCreate: {fmt.Sprintf("Engine API alone: create + start, %d at a time", floorWorkers), false,
+			func(rd round) (phase, bool) { return rd.floor, rd.ranFloor }},
 	}
 	return rows
 }
@@ -246,9 +252,13 @@ func resultPairs(f figures, res *benchkit.Pairs) {
 	res.Add("update_ratio", "%s", benchkit.Ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmUpdate]))
 	res.Add("swarm_update_start_first_s", "%s", benchkit.Secs(f.steady[rowSwarmStartFirst]))
 	res.Add("update_ratio_start_first", "%s", benchkit.Ratio(f.steady[rowBerthUpdate], f.steady[rowSwarmStartFirst]))
-	for i, key := range [numRows]string{"swarm_create", "berth_create", "swarm_update", "berth_update", "swarm_update_start_first"} {
+	for i, key := range [rowFloorCreate]string{"swarm_create", "berth_create", "swarm_update", "berth_update", "swarm_update_start_first"} {
 		res.Add(key+"_running_s", "%s", benchkit.Secs(f.running[i]))
 	}
+	floor := f.running[rowFloorCreate]
+	res.Add("floor_create_s", "%s", benchkit.Secs(floor))
+	res.Add("floor_ratio", "%s", benchkit.Ratio(floor, f.running[rowSwarmCreate]))
+	res.Add("berth_running_over_floor", "%s", benchkit.Ratio(f.running[rowBerthCreate], floor))
 }
 
 // reportGoals prints whether berth met the goal ratio on create and on
@@ -269,6 +279,11 @@ func reportGoals(w io.Writer, f figures, res *benchkit.Pairs) {
 			g.name, goalRatio, benchkit.Secs(g.berth), benchkit.Secs(g.swarm), benchkit.Ratio(g.berth, g.swarm), benchkit.MetWord(met, known))
 		res.Add(g.key, "%s", benchkit.GoalValue(met, known))
 	}
+	if floor, sw := f.running[rowFloorCreate], f.running[rowSwarmCreate]; floor > 0 && sw > 0 {
+		fmt.Fprintf(w, "  engine floor: the Engine API alone starts the same containers in %s s, %s × Swarm's create;\n"+
+			"    no orchestrator on this engine can start them faster (berth, all running: %s × the floor)\n",
+			benchkit.Secs(floor), benchkit.Ratio(floor, sw), benchkit.Ratio(f.running[rowBerthCreate], floor))
+	}
 }
 
 // reportErrors prints the first failure of each side and returns the
@@ -277,12 +292,12 @@ func reportErrors(w io.Writer, r *results) int {
 	for _, e := range []struct {
 		name string
 		f    benchkit.Failures
-	}{{"Swarm", r.swarmErr}, {"berth", r.berthErr}} {
+	}{{"Swarm", r.swarmErr}, {"berth", r.berthErr}, {"engine floor", r.floorErr}} {
 		if e.f.N > 0 {
 			fmt.Fprintf(w, "\n%s: %d failed measurement(s); first: %v\n", e.name, e.f.N, e.f.First)
 		}
 	}
-	return r.swarmErr.N + r.berthErr.N
+	return r.swarmErr.N + r.berthErr.N + r.floorErr.N
 }
 
 // machine describes where the benchmark ran, for the report header.

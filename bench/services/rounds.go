@@ -10,6 +10,7 @@ import (
 // and records each side's failed measurements in rep.
 type runner struct {
 	o   options
+	e   *engine
 	sw  *swarmMode // nil with -only berth
 	b   *berthSide // nil with -only swarm
 	rep *results
@@ -32,13 +33,23 @@ func (rn *runner) warmUp(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// round runs round r (0-based): Swarm then berth in even rounds, berth
-// then Swarm in odd ones, so that over two rounds neither side always
-// follows the other. A failed measurement is counted and the round goes
-// on; a failed clean-up ends the run, since the next measurement would
-// start on an engine in an unknown state.
+// round runs round r (0-based): the engine floor (with -engine-floor),
+// then Swarm then berth in even rounds, berth then Swarm in odd ones, so
+// that over two rounds neither side always follows the other. A failed
+// measurement is counted and the round goes on; a failed clean-up ends
+// the run, since the next measurement would start on an engine in an
+// unknown state.
 func (rn *runner) round(ctx context.Context, r int) (round, error) {
 	rd := round{berthFirst: r%2 == 1}
+	if rn.o.floor {
+		fmt.Fprintf(os.Stderr, "bench-services: r%d: engine floor, %d containers ...\n", r+1, rn.o.replicas)
+		ph, measureErr, cleanupErr := rn.e.floorRun(ctx, rn.o)
+		rn.rep.floorErr.Add(labelled(fmt.Sprintf("r%d", r+1), measureErr))
+		rd.floor, rd.ranFloor = ph, true
+		if cleanupErr != nil {
+			return rd, fmt.Errorf("round %d: engine floor clean-up: %w", r+1, cleanupErr)
+		}
+	}
 	sides := rn.sides(ctx, rn.o, fmt.Sprintf("r%d", r+1), &rd)
 	if rd.berthFirst {
 		sides[0], sides[1] = sides[1], sides[0]
