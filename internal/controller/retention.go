@@ -14,8 +14,16 @@ import (
 // keeps stopped tasks visible "for at least one hour" (DescribeTasks).
 const DefaultTaskRetention = time.Hour
 
+// ClientTokenRetention is how long a RunTask or CreateService clientToken
+// is remembered. ECS documents no expiry; AWS's idempotency tokens
+// elsewhere (EC2's RunInstances) stay valid "for at least 24 hours", and
+// a retry comes within minutes. Without an expiry every token ever used
+// would stay in the store.
+const ClientTokenRetention = 24 * time.Hour
+
 // Retention purges tasks that have been STOPPED for longer than the
-// retention period.
+// retention period, and clientToken records older than
+// ClientTokenRetention.
 type Retention struct {
 	Store     *store.Store
 	Log       *slog.Logger
@@ -46,6 +54,11 @@ func (r *Retention) Run(ctx context.Context) {
 			r.Log.Warn("task retention sweep failed", "err", err)
 		} else if n > 0 {
 			r.Log.Info("purged stopped tasks", "tasks", n)
+		}
+		if n, err := r.Store.ExpireClientTokens(ctx, r.Now().Add(-ClientTokenRetention)); err != nil && ctx.Err() == nil {
+			r.Log.Warn("clientToken expiry failed", "err", err)
+		} else if n > 0 {
+			r.Log.Info("expired clientTokens", "tokens", n)
 		}
 	}
 }

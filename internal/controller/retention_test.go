@@ -65,3 +65,47 @@ func TestSweepPurgesOnlyExpiredTasks(t *testing.T) {
 		t.Errorf("instance index lists %d tasks (%v), want only the kept one", len(tasks), err)
 	}
 }
+
+func TestExpireClientTokensKeepsTheLast24Hours(t *testing.T) {
+	ctx, e := testEtcd(t)
+	st := store.New(e.Client())
+	cutoff := t0.Add(-ClientTokenRetention)
+	if _, err := st.Update(ctx, func(tx *store.Tx) error {
+		return errors.Join(
+			tx.PutTaskToken("default", "old-run", &store.TaskToken{TaskARNs: []string{"a"}, CreatedAt: cutoff.Add(-time.Second)}),
+			tx.PutTaskToken("default", "recent-run", &store.TaskToken{TaskARNs: []string{"b"}, CreatedAt: cutoff.Add(time.Second)}),
+			tx.PutServiceToken("default", "old-create", &store.ServiceToken{ServiceName: "s", CreatedAt: cutoff.Add(-time.Hour)}),
+			tx.PutServiceToken("other", "recent-create", &store.ServiceToken{ServiceName: "s", CreatedAt: t0}),
+		)
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := st.ExpireClientTokens(ctx, cutoff)
+	if err != nil || n != 2 {
+		t.Fatalf("ExpireClientTokens = %d, %v; want 2 expired", n, err)
+	}
+	for _, tc := range []struct {
+		name string
+		get  func(tx *store.Tx) error
+		kept bool
+	}{
+		{"RunTask token older than 24 h", func(tx *store.Tx) error { _, err := tx.GetTaskToken("default", "old-run"); return err }, false},
+		{"RunTask token within 24 h", func(tx *store.Tx) error { _, err := tx.GetTaskToken("default", "recent-run"); return err }, true},
+		{"CreateService token older than 24 h", func(tx *store.Tx) error { _, err := tx.GetServiceToken("default", "old-create"); return err }, false},
+		{"CreateService token within 24 h", func(tx *store.Tx) error { _, err := tx.GetServiceToken("other", "recent-create"); return err }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got error
+			if _, err := st.Update(ctx, func(tx *store.Tx) error { got = tc.get(tx); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if kept := got == nil; kept != tc.kept || got != nil && !errors.Is(got, store.ErrNotFound) {
+				t.Errorf("read: err %v; want kept %v", got, tc.kept)
+			}
+		})
+	}
+	if n, err := st.ExpireClientTokens(ctx, cutoff); err != nil || n != 0 {
+		t.Errorf("second ExpireClientTokens = %d, %v; want 0 (idempotent)", n, err)
+	}
+}
