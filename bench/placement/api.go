@@ -70,6 +70,12 @@ type apiOptions struct {
 	externalEtcd                     bool
 	profile                          string // write the server's CPU profile here
 	logDir                           string // write the children's logs here at the end
+	// rest, when set, is how long the server is left quiet before each
+	// of two more RSS readings: with the instances only, before the
+	// burst, and with the tasks, after it: what the server holds at rest,
+	// once Go's scavenger has returned the idle heap above the collector's
+	// goal, as opposed to just after a burst.
+	rest time.Duration
 }
 
 // apiResult is what the end-to-end stage measured.
@@ -79,6 +85,8 @@ type apiResult struct {
 	p50, p99, max      time.Duration
 	rssIdle, rssEnd    benchkit.MemInfo // the server's
 	rssLater           benchkit.MemInfo // retainedAfter later (-cpuprofile only)
+	rssIdleRest        benchkit.MemInfo // -rest after the instances connected
+	rssEndRest         benchkit.MemInfo // -rest after the tasks settled
 	etcdIdle, etcdEnd  benchkit.MemInfo // the external etcd's, when used
 	serverCPU, simCPU  time.Duration    // during the RunTask phase
 	machineCPU         time.Duration
@@ -89,6 +97,7 @@ type apiResult struct {
 	goroutinesEnd      int
 	externalEtcd       bool
 	instances, clients int
+	rest               time.Duration
 }
 
 // world is the processes of one end-to-end run.
@@ -155,7 +164,7 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients}
+	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients, rest: o.rest}
 	if res.rssIdle, err = benchkit.ReadMem(w.server.PID()); err != nil {
 		return nil, err
 	}
@@ -165,6 +174,9 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 		}
 	}
 	if res.goroutinesIdle, err = w.goroutines(ctx); err != nil {
+		return nil, err
+	}
+	if res.rssIdleRest, err = w.readAtRest(ctx, o.rest); err != nil {
 		return nil, err
 	}
 	if o.profile != "" {
@@ -188,6 +200,9 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 	if res.goroutinesEnd, err = w.goroutines(ctx); err != nil {
 		return nil, err
 	}
+	if res.rssEndRest, err = w.readAtRest(ctx, o.rest); err != nil {
+		return nil, err
+	}
 	if o.profile != "" {
 		// What stays of the RSS once the runtime has had time to return
 		// the heap the burst needed: retained, as opposed to transient.
@@ -204,6 +219,20 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// readAtRest reads the server's memory after leaving it quiet for rest;
+// with rest 0 it reads nothing.
+func (w *world) readAtRest(ctx context.Context, rest time.Duration) (benchkit.MemInfo, error) {
+	if rest <= 0 {
+		return benchkit.MemInfo{}, nil
+	}
+	select {
+	case <-ctx.Done():
+		return benchkit.MemInfo{}, ctx.Err()
+	case <-time.After(rest):
+	}
+	return benchkit.ReadMem(w.server.PID())
 }
 
 // saveMemProfiles saves, for prefix, the server's heap profile (.heap),
@@ -652,13 +681,20 @@ func (r *apiResult) report() string {
 		fmt.Printf("  server RSS %s later: %.0f MiB (anon %.0f, file %.0f): %.1f MiB per 10,000 tasks\n", retainedAfter,
 			benchkit.MiB(r.rssLater.RSS), benchkit.MiB(r.rssLater.Anon), benchkit.MiB(r.rssLater.File), per10k(r.rssLater.RSS-r.rssIdle.RSS))
 	}
+	rest := ""
+	if r.rssEndRest.RSS > 0 {
+		perRest := per10k(r.rssEndRest.RSS - r.rssIdleRest.RSS)
+		fmt.Printf("  at rest (%s quiet): server RSS %.0f MiB with the instances, %.0f MiB (anon %.0f, file %.0f) with the tasks: %.1f MiB per 10,000 tasks\n",
+			r.rest, benchkit.MiB(r.rssIdleRest.RSS), benchkit.MiB(r.rssEndRest.RSS), benchkit.MiB(r.rssEndRest.Anon), benchkit.MiB(r.rssEndRest.File), perRest)
+		rest = fmt.Sprintf(" server_rss_rest_mib_per_10k_tasks=%.1f", perRest)
+	}
 	if r.externalEtcd {
 		fmt.Printf("  etcd RSS %.0f MiB idle, %.0f MiB with the tasks: %.1f MiB per 10,000 tasks\n",
 			benchkit.MiB(r.etcdIdle.RSS), benchkit.MiB(r.etcdEnd.RSS), per10k(r.etcdEnd.RSS-r.etcdIdle.RSS))
 	}
 	fmt.Printf("  etcd database file: %.0f MiB\n", float64(r.etcdDBBytes)/(1<<20))
 	return fmt.Sprintf("api_etcd=%s api_clients=%d api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f server_rss_mib_per_10k_tasks=%.1f",
-		etcd, r.clients, r.placed, rate, ms(r.p50), ms(r.p99), per10k(r.rssEnd.RSS-r.rssIdle.RSS))
+		etcd, r.clients, r.placed, rate, ms(r.p50), ms(r.p99), per10k(r.rssEnd.RSS-r.rssIdle.RSS)) + rest
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
