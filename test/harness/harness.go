@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/berth-org/berth/internal/sdkhttp"
+	"github.com/berth-org/berth/internal/syncbuf"
 )
 
 const (
@@ -76,22 +75,7 @@ func Main(prefix string, race bool, run func(bin, dir string) int) int {
 
 // Log collects a process's output; it is safe to read while the process
 // writes.
-type Log struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type Log struct{ syncbuf.Buffer }
 
 // Tail is the last n lines of the log.
 func (l *Log) Tail(n int) string { return Tail(l.String(), n) }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-org/berth/internal/syncbuf"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 // agent', or the benchmark itself in another role.
 type Process struct {
 	Name   string // "server", "agent", ...: for messages
-	Log    *LockedBuffer
+	Log    *syncbuf.Buffer
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
@@ -36,7 +38,7 @@ type Process struct {
 // environment, in its own process group, so that a Ctrl-C in the terminal
 // reaches only the benchmark, which then stops its children in order.
 func StartProcess(name string, env []string, bin string, args ...string) (*Process, error) {
-	p := &Process{Name: name, Log: &LockedBuffer{}, exited: make(chan struct{})}
+	p := &Process{Name: name, Log: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.Log, p.Log

@@ -25,7 +25,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +33,7 @@ import (
 
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/store"
+	"github.com/berth-org/berth/internal/syncbuf"
 	"github.com/berth-org/berth/internal/wire"
 )
 
@@ -58,27 +58,10 @@ const (
 type fuzzServer struct {
 	handler  http.Handler
 	ops      []string // every routed operation, sorted
-	logs     *syncBuffer
+	logs     *syncbuf.Buffer
 	instance string // the fixture container instance's id
 	task     string // the fixture task's id
 }
-
-// syncBuffer collects the server's log, so a failing input shows what the
-// server said (a recovered panic's stack, say).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Reset() { b.mu.Lock(); b.buf.Reset(); b.mu.Unlock() }
-
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // newFuzzServer starts an embedded etcd and the ECS API over it, once per
 // fuzz process, and creates the fixtures the seeds name: cluster "fuzz"
@@ -90,7 +73,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	f.Cleanup(cancel)
 	setup, setupDone := context.WithTimeout(ctx, fuzzSetupTimeout)
 	defer setupDone()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	etcd, err := store.StartEmbedded(setup, f.TempDir(), log)
 	if err != nil {
