@@ -21,6 +21,11 @@ const DefaultTaskRetention = time.Hour
 // would stay in the store.
 const ClientTokenRetention = 24 * time.Hour
 
+// tokenSweepEvery is how often expired clientTokens are looked for: each
+// sweep reads every token record, so once an hour, which keeps a token at
+// most 25 hours, rather than with every task sweep (each minute).
+const tokenSweepEvery = time.Hour
+
 // Retention purges tasks that have been STOPPED for longer than the
 // retention period, and clientToken records older than
 // ClientTokenRetention.
@@ -44,6 +49,7 @@ func (r *Retention) Run(ctx context.Context) {
 	every := min(max(retention/10, time.Second), time.Minute)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var tokensSweptAt time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -55,10 +61,13 @@ func (r *Retention) Run(ctx context.Context) {
 		} else if n > 0 {
 			r.Log.Info("purged stopped tasks", "tasks", n)
 		}
-		if n, err := r.Store.ExpireClientTokens(ctx, r.Now().Add(-ClientTokenRetention)); err != nil && ctx.Err() == nil {
-			r.Log.Warn("clientToken expiry failed", "err", err)
-		} else if n > 0 {
-			r.Log.Info("expired clientTokens", "tokens", n)
+		if now := r.Now(); now.Sub(tokensSweptAt) >= tokenSweepEvery {
+			tokensSweptAt = now
+			if n, err := r.Store.ExpireClientTokens(ctx, now.Add(-ClientTokenRetention)); err != nil && ctx.Err() == nil {
+				r.Log.Warn("clientToken expiry failed", "err", err)
+			} else if n > 0 {
+				r.Log.Info("expired clientTokens", "tokens", n)
+			}
 		}
 	}
 }
