@@ -101,7 +101,7 @@ func onInstances(ids ...string) func(*Request) {
 func requires(name string) func(*Request) {
 	return func(r *Request) { r.RequiredAttributes = append(r.RequiredAttributes, wire.Attribute{Name: &name}) }
 }
-func memberOf(t *testing.T, expr string) func(*Request) {
+func memberOf(t testing.TB, expr string) func(*Request) {
 	t.Helper()
 	e, err := query.Parse(expr)
 	if err != nil {

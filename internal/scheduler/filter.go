@@ -49,9 +49,9 @@ func (s *Snapshot) feasible(n *node, r *Request) int {
 		return 3
 	case r.Constraints.DistinctInstance && n.groups[r.Group] > 0:
 		return 4
-	case n.cpu < r.Needs.CPU:
+	case s.free[n.idx].cpu < r.Needs.CPU:
 		return 5
-	case n.mem < r.Needs.Memory:
+	case s.free[n.idx].mem < r.Needs.Memory:
 		return 6
 	case conflicts(n.ports, r.Needs.Ports):
 		return 7

@@ -129,8 +129,13 @@ const (
 
 // matches evaluates e on n, from the memo when e is static.
 func (s *Snapshot) matches(e *query.Expr, n *node) bool {
+	return matchMemo(e, s.memoFor(e), n)
+}
+
+// memoFor is the memo of e, one entry per node; nil when e is not static.
+func (s *Snapshot) memoFor(e *query.Expr) []int8 {
 	if !e.Static() {
-		return e.Match(n)
+		return nil
 	}
 	m, ok := s.memo[e.String()]
 	if !ok {
@@ -140,20 +145,29 @@ func (s *Snapshot) matches(e *query.Expr, n *node) bool {
 		m = make([]int8, len(s.nodes))
 		s.memo[e.String()] = m
 	}
-	for len(m) < len(s.nodes) {
-		m = append(m, memoUnknown)
+	if len(m) < len(s.nodes) {
+		m = append(m, make([]int8, len(s.nodes)-len(m))...)
 		s.memo[e.String()] = m
 	}
-	switch m[n.idx] {
+	return m
+}
+
+// matchMemo evaluates e on n, reading and filling memo (nil: e is not
+// static, evaluate every time).
+func matchMemo(e *query.Expr, memo []int8, n *node) bool {
+	if memo == nil {
+		return e.Match(n)
+	}
+	switch memo[n.idx] {
 	case memoTrue:
 		return true
 	case memoFalse:
 		return false
 	}
-	ok = e.Match(n)
-	m[n.idx] = memoFalse
+	ok := e.Match(n)
+	memo[n.idx] = memoFalse
 	if ok {
-		m[n.idx] = memoTrue
+		memo[n.idx] = memoTrue
 	}
 	return ok
 }

@@ -58,9 +58,9 @@ func pickVictim(s *Snapshot, group string, pool []string, strategies []Strategy,
 		case Random:
 			return set[intn(rnd, len(set))]
 		case Binpack:
-			key = func(i int) int32 { return nodeOf(i).mem }
+			key = func(i int) int32 { return s.free[nodeOf(i).idx].mem }
 			if st.Field == FieldCPU {
-				key = func(i int) int32 { return nodeOf(i).cpu }
+				key = func(i int) int32 { return s.free[nodeOf(i).idx].cpu }
 			}
 		case Spread:
 			key = func(i int) int32 { return nodeOf(i).groups[group] }

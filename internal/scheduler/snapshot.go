@@ -55,8 +55,11 @@ type Snapshot struct {
 	// current when the group's count on an instance changes.
 	spreadByGroup map[string][]*spreadIdx
 	memo          map[string][]int8 // static memberOf expression → result per node
-	scratch       planScratch
-	registered    int // nodes ACTIVE or DRAINING (Registered)
+	// free is what every decision reads of every node, by node index:
+	// kept apart from the nodes so that the scan reads one array in order.
+	free       []capacity
+	scratch    planScratch
+	registered int // nodes ACTIVE or DRAINING (Registered)
 	// running and stored count the tasks the store holds (not the
 	// assumed ones): stored in all, running those RUNNING (TaskCounts).
 	running, stored int
@@ -74,13 +77,23 @@ func NewSnapshot() *Snapshot {
 	}
 }
 
-// node is one instance with what the scheduler derives from it.
+// capacity is the part of a node that feasibility reads on every decision.
+// Scanning 5,000 nodes through their pointers (and each status string)
+// missed the cache at nearly every step once the server's other work had
+// run between two RunTasks: 18 % of the server's CPU in bench-placement,
+// about 0.5 ms per decision. The same scan over this array is 60 KB read
+// in order.
+type capacity struct {
+	cpu, mem int32 // the record's remaining, less assumptions and holds
+	ready    bool  // known, ACTIVE, and its agent connected
+}
+
+// node is one instance with what the scheduler derives from it; its
+// effective CPU and memory are in Snapshot.free at idx.
 type node struct {
 	Instance
 	idx     int
-	known   bool  // a record was put (a task may name an instance first)
-	cpu     int32 // Instance.CPU less unconfirmed assumptions
-	mem     int32
+	known   bool     // a record was put (a task may name an instance first)
 	ports   []string // in use, assumptions included
 	udp     []string
 	groups  map[string]int32 // tasks per group, assumptions included
@@ -119,7 +132,8 @@ func isRegistered(n *node) bool {
 	return n.known && (n.Status == ecs.InstanceActive || n.Status == ecs.InstanceDraining)
 }
 
-// setRecord changes n's record (or forgets it), keeping Registered's count.
+// setRecord changes n's record (or forgets it), keeping Registered's count
+// and n's readiness.
 func (s *Snapshot) setRecord(n *node, change func()) {
 	if isRegistered(n) {
 		s.registered--
@@ -128,6 +142,7 @@ func (s *Snapshot) setRecord(n *node, change func()) {
 	if isRegistered(n) {
 		s.registered++
 	}
+	s.free[n.idx].ready = n.known && n.Status == ecs.InstanceActive && n.Connected
 }
 
 // Instance returns the instance with id as last put, with its effective
@@ -138,7 +153,8 @@ func (s *Snapshot) Instance(id string) (Instance, bool) {
 		return Instance{}, false
 	}
 	out := n.Instance
-	out.CPU, out.Memory, out.Ports, out.PortsUDP = n.cpu, n.mem, n.ports, n.udp
+	c := s.free[n.idx]
+	out.CPU, out.Memory, out.Ports, out.PortsUDP = c.cpu, c.mem, n.ports, n.udp
 	return out, true
 }
 
@@ -156,6 +172,7 @@ func (s *Snapshot) nodeFor(id string) *node {
 		n = &node{idx: len(s.nodes), groups: map[string]int32{}}
 		n.ID = id
 		s.nodes = append(s.nodes, n)
+		s.free = append(s.free, capacity{})
 		s.byID[id] = n
 		for _, c := range s.cols {
 			c.grow(len(s.nodes))
@@ -214,11 +231,12 @@ func (s *Snapshot) RemoveInstance(id string) {
 // recompute derives n's effective resources: the record's less every
 // assumption not yet in it.
 func (s *Snapshot) recompute(n *node) {
-	n.cpu, n.mem = n.CPU, n.Memory
+	c := &s.free[n.idx]
+	c.cpu, c.mem = n.CPU, n.Memory
 	n.ports, n.udp = n.Ports, n.PortsUDP
 	for _, a := range n.assumed {
-		n.cpu -= a.needs.CPU
-		n.mem -= a.needs.Memory
+		c.cpu -= a.needs.CPU
+		c.mem -= a.needs.Memory
 		if len(a.needs.Ports) > 0 {
 			n.ports = append(slices.Clip(n.ports), a.needs.Ports...)
 		}
