@@ -253,9 +253,10 @@ func (a *Agent) startRunner(id string, st *taskState) *runner {
 
 // apply hands the server's tasks to their runners, starting runners for
 // new ones. With a snapshot, local tasks the server no longer has are
-// abandoned, and every local task's state is reported again.
+// abandoned, and every local task's state is reported again, except
+// those just started from the server's own state.
 func (a *Agent) apply(tasks []agentproto.Task, snapshot bool) {
-	seen := map[string]bool{}
+	seen, fresh := map[string]bool{}, map[string]bool{}
 	for _, t := range tasks {
 		seen[t.Task.ID] = true
 		a.mu.Lock()
@@ -268,6 +269,7 @@ func (a *Agent) apply(tasks []agentproto.Task, snapshot bool) {
 			// Finished and forgotten here; the server has its final state.
 		default:
 			a.startRunner(t.Task.ID, &taskState{Payload: t, Known: cloneKnown(t.Task.Known)})
+			fresh[t.Task.ID] = true
 		}
 	}
 	if !snapshot {
@@ -279,7 +281,9 @@ func (a *Agent) apply(tasks []agentproto.Task, snapshot bool) {
 		if !seen[id] {
 			r.abandon()
 		}
-		r.resend()
+		if !fresh[id] {
+			r.resend()
+		}
 	}
 }
 

@@ -256,6 +256,61 @@ func TestAgentRunsAndStopsATask(t *testing.T) {
 	}
 }
 
+// The way to RUNNING (pull, create, start) is one report: the task record
+// is written at creation and once more, RUNNING with everything the agent
+// learnt on the way.
+func TestAgentReportsTheWayToRunningOnce(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	rt.gate = make(chan struct{})
+	a, _ := c.startAgent(rt, t.TempDir())
+	id := c.place(a, c.register("web", appContainer()))
+	arn := c.task(id).ARN
+
+	c.await("the container created and its start called", func() bool { return rt.enteredStart() == 1 })
+	c.await("every report so far acknowledged", func() bool { return a.reporter.settled(arn) })
+	if got := c.task(id); got.Version != 1 {
+		t.Errorf("before RUNNING the task was written %d times, want once (created): %+v", got.Version, got.Known)
+	}
+	close(rt.gate)
+	running := c.awaitStatus(id, ecs.TaskRunning)
+	if running.Version != 2 || running.Known.PullStartedAt.IsZero() || running.Known.Containers[0].RuntimeID == "" {
+		t.Errorf("RUNNING: version %d, want 2, with pull times and runtime id: %+v", running.Version, running.Known)
+	}
+}
+
+func TestWorthReporting(t *testing.T) {
+	pending := ecs.Known{LastStatus: ecs.TaskPending, Containers: []ecs.Container{{Name: "app", LastStatus: ecs.ContainerPending}}}
+	change := func(edit func(*ecs.Known)) ecs.Known {
+		k := cloneKnown(pending)
+		edit(&k)
+		return k
+	}
+	for _, tc := range []struct {
+		name string
+		next ecs.Known
+		want bool
+	}{
+		{"nothing", pending, false},
+		{"pull times", change(func(k *ecs.Known) { k.PullStartedAt, k.PullStoppedAt = time.Unix(1, 0), time.Unix(2, 0) }), false},
+		{"runtime id and digest", change(func(k *ecs.Known) { k.Containers[0].RuntimeID, k.Containers[0].ImageDigest = "c1", "sha256:1" }), false},
+		{"activating", change(func(k *ecs.Known) { k.LastStatus = ecs.TaskActivating }), false},
+		{"task health of containers without checks", change(func(k *ecs.Known) { k.HealthStatus = ecs.HealthUnknown }), false},
+		{"running", change(func(k *ecs.Known) { k.LastStatus = ecs.TaskRunning }), true},
+		{"stopping", change(func(k *ecs.Known) { k.LastStatus = ecs.TaskStopping }), true},
+		{"container health", change(func(k *ecs.Known) { k.Containers[0].HealthStatus = ecs.HealthHealthy }), true},
+		{"container status", change(func(k *ecs.Known) { k.Containers[0].LastStatus = ecs.ContainerRunning }), true},
+		{"container reason", change(func(k *ecs.Known) { k.Containers[0].Reason = "CannotCreateContainerError" }), true},
+		{"stop code", change(func(k *ecs.Known) { k.StopCode = ecs.StopTaskFailedToStart }), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := worthReporting(pending, tc.next); got != tc.want {
+				t.Errorf("worthReporting = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestAgentRunsEveryTaskOfOneTransaction(t *testing.T) {
 	c := newCluster(t)
 	a, _ := c.startAgent(newFakeRuntime(), t.TempDir())

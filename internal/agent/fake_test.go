@@ -24,6 +24,10 @@ type fakeRuntime struct {
 	// does; stops records the ids Stop was called for, in order.
 	held  chan struct{}
 	stops []string
+	// gate, when set, makes Start wait until it is closed; entered counts
+	// the Start calls waiting or past it.
+	gate    chan struct{}
+	entered int
 	// inspects counts Inspect calls; inspectsAtStop is the count at each
 	// Stop call, in order.
 	inspects       int
@@ -75,6 +79,12 @@ func (f *fakeRuntime) Create(_ context.Context, c ContainerConfig) (string, erro
 
 func (f *fakeRuntime) Start(_ context.Context, id string) error {
 	f.mu.Lock()
+	f.entered++
+	if gate := f.gate; gate != nil {
+		f.mu.Unlock()
+		<-gate
+		f.mu.Lock()
+	}
 	defer f.mu.Unlock()
 	c, ok := f.containers[id]
 	if !ok {
@@ -197,6 +207,12 @@ func (f *fakeRuntime) Events(ctx context.Context, _ string) (<-chan ContainerEve
 }
 
 func (f *fakeRuntime) RemoveTaskVolumes(context.Context, string) error { return nil }
+
+func (f *fakeRuntime) enteredStart() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.entered
+}
 
 func (f *fakeRuntime) startCount() int {
 	f.mu.Lock()

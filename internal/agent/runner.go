@@ -51,11 +51,15 @@ type runner struct {
 	st         *taskState // owned by the goroutine
 	containers []wire.ContainerDefinition
 	dirty      bool
+	// reported is the known state last handed to the reporter (at first,
+	// the server's); force reports the next commit whatever changed.
+	reported ecs.Known
+	force    bool
 }
 
 func newRunner(a *Agent, id string, st *taskState) *runner {
 	r := &runner{agent: a, id: id, arn: st.Payload.Task.ARN, st: st, payload: st.Payload, orphan: st.Orphaned, wake: make(chan struct{}, 1),
-		log: a.log.With("task", id), stopping: map[string]bool{}}
+		log: a.log.With("task", id), stopping: map[string]bool{}, reported: cloneKnown(st.Known)}
 	if r.st.RuntimeIDs == nil {
 		r.st.RuntimeIDs = map[string]string{}
 	}
@@ -129,7 +133,7 @@ func (r *runner) round(ctx context.Context) (time.Time, bool) {
 	desired, orphan := r.payload.Task.DesiredStatus, r.orphan
 	r.st.Payload, r.st.Orphaned = r.payload, orphan
 	if r.resent {
-		r.resent, r.dirty = false, true
+		r.resent, r.dirty, r.force = false, true, true
 	}
 	r.mu.Unlock()
 	if orphan {
@@ -139,7 +143,8 @@ func (r *runner) round(ctx context.Context) (time.Time, bool) {
 	for range maxStepsPerWake {
 		act := decide(r.view(desired, orphan))
 		if act.kind == actWait {
-			r.commit()
+			r.persist()
+			r.report()
 			if r.st.Removed {
 				// Forget the task once the server has its final state; a
 				// later snapshot still listing it as STOPPED is ignored.
@@ -153,14 +158,16 @@ func (r *runner) round(ctx context.Context) (time.Time, bool) {
 		}
 		if err := r.apply(ctx, act); err != nil {
 			r.log.Warn("task step failed; retrying", "step", act.kind, "container", act.container, "err", err)
-			r.commit()
+			r.persist()
+			r.report()
 			return time.Now().Add(retryDelay), false
 		}
 		if act.changesContainers() {
 			r.observe(ctx)
 		}
-		r.commit()
+		r.persist()
 	}
+	r.report()
 	return time.Now(), false
 }
 
@@ -183,10 +190,9 @@ func (r *runner) view(desired ecs.TaskStatus, orphan bool) view {
 	}
 }
 
-// commit persists and reports the known state if it changed: persisted
-// first, so that a crash can never have reported what the agent then
-// forgets.
-func (r *runner) commit() {
+// persist saves the known state if it changed, after every step: a
+// crash can never have reported what the agent then forgets.
+func (r *runner) persist() {
 	if !r.dirty {
 		return
 	}
@@ -196,7 +202,52 @@ func (r *runner) commit() {
 	if err := r.agent.state.saveTask(r.id, r.st); err != nil {
 		r.log.Error("cannot persist task state", "err", err)
 	}
+}
+
+// report hands the persisted known state to the reporter if it moved in a
+// way worth reporting since the last report, or a resend asked. It runs
+// when a round ends, not after each step: the steps of one round (the
+// last container starting, then the task RUNNING) go out as one report.
+func (r *runner) report() {
+	if !r.force && !worthReporting(r.reported, r.st.Known) {
+		return
+	}
+	r.force = false
+	r.reported = cloneKnown(r.st.Known)
 	r.agent.reporter.enqueue(agentproto.TaskState{TaskARN: r.st.Payload.Task.ARN, Known: cloneKnown(r.st.Known)})
+}
+
+// worthReporting says whether the known state moved in a way the ECS
+// agent reports: the task reaching RUNNING or any later status, a
+// container's status, health, exit code, reason or network bindings, or a
+// stop code. The rest (PENDING → ACTIVATING, pull times, runtime ids, image
+// digests, and the task's health, which its containers' decide) rides
+// along with the next report, as the ECS agent sends pull times with the
+// RUNNING state change. A task's way to RUNNING is then one report: its
+// record is written twice (created, RUNNING) instead of four times.
+func worthReporting(last, cur ecs.Known) bool {
+	if last.LastStatus != cur.LastStatus && !cur.LastStatus.Before(ecs.TaskRunning) ||
+		last.StopCode != cur.StopCode || last.StoppedReason != cur.StoppedReason ||
+		len(last.Containers) != len(cur.Containers) {
+		return true
+	}
+	for i, c := range cur.Containers {
+		if !containerEqual(reportedPart(last.Containers[i]), reportedPart(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportedPart is what of a container is worth a report of its own: no
+// runtime id or image digest, and no health as UNKNOWN (the server creates
+// containers with none; the agent's first look says UNKNOWN).
+func reportedPart(c ecs.Container) ecs.Container {
+	c.RuntimeID, c.ImageDigest = "", ""
+	if c.HealthStatus == "" {
+		c.HealthStatus = ecs.HealthUnknown
+	}
+	return c
 }
 
 func cloneKnown(k ecs.Known) ecs.Known {
