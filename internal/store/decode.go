@@ -39,16 +39,21 @@ func (d decoded) weight() int { return d.size }
 // decodeKV returns the value of kv as a *T, from the cache when kv's mod
 // revision was decoded before.
 func decodeKV[T any](c *boundedMap[decoded], kv *mvccpb.KeyValue) (*T, error) {
-	key := string(kv.Key)
-	if e, ok := c.get(key); ok && e.modRev == kv.ModRevision {
+	return decodeAt[T](c, string(kv.Key), kv.Value, kv.ModRevision)
+}
+
+// decodeAt returns raw, the value of key at modRev, as a *T, from the cache
+// when it was decoded before.
+func decodeAt[T any](c *boundedMap[decoded], key string, raw []byte, modRev int64) (*T, error) {
+	if e, ok := c.get(key); ok && e.modRev == modRev {
 		if v, ok := e.value.(*T); ok {
 			return v, nil
 		}
 	}
 	v := new(T)
-	if err := json.Unmarshal(kv.Value, v); err != nil {
+	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
-	c.put(key, decoded{modRev: kv.ModRevision, value: v, size: len(kv.Key) + 2*len(kv.Value) + decodeEntryOverhead})
+	c.put(key, decoded{modRev: modRev, value: v, size: len(key) + 2*len(raw) + decodeEntryOverhead})
 	return v, nil
 }

@@ -121,6 +121,7 @@ func (s *Store) commitGroup(batch []*groupJob) (rest []*groupJob) {
 	// The transaction outlives any one caller's context: each read and
 	// the commit are bounded by opTimeout instead.
 	tx := newTx(context.WithoutCancel(batch[0].ctx), s.cli, s.reads, true)
+	tx.decoded = s.decode
 	var in []*groupJob
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/berth-org/berth/internal/ecs"
 )
 
 // counterKey is a raw key the grouping tests count in.
@@ -235,5 +237,52 @@ func TestTxRollbackUndoesReadsWritesAndHooksSinceTheSavepoint(t *testing.T) {
 	tx.runHooks(7)
 	if !slices.Equal(hooks, []string{"before"}) {
 		t.Errorf("hooks run: %v", hooks)
+	}
+}
+
+// GetInstanceRev decodes a record once per mod revision and shares it with
+// a later reader of what the transaction wrote; each reader gets its own
+// copy to set fields on, and a rollback takes the shared write back too.
+func TestTxSharesDecodedInstancesCopyOnWrite(t *testing.T) {
+	cache := newBoundedMap[cachedKV](16)
+	key := instanceKey("c", "i1")
+	cache.put(key, cachedKV{value: []byte(`{"id":"i1","cluster":"c","version":1}`), modRev: 5})
+	newCachedTx := func() *Tx {
+		tx := newTx(context.Background(), nil, cache, true)
+		tx.decoded = newBoundedMap[decoded](decodeCacheSize)
+		return tx
+	}
+	get := func(tx *Tx) *ecs.ContainerInstance {
+		t.Helper()
+		i, rev, err := tx.GetInstanceRev("c", "i1")
+		if err != nil || rev != 5 {
+			t.Fatalf("GetInstanceRev = rev %d, %v; want rev 5", rev, err)
+		}
+		return i
+	}
+
+	tx := newCachedTx()
+	first := get(tx)
+	first.Version = 99
+	if again := get(tx); again == first || again.Version != 1 {
+		t.Fatalf("second read = %+v (same pointer: %v); want its own copy at version 1", again, again == first)
+	}
+	if e, ok := tx.decoded.get(key); !ok || e.modRev != 5 {
+		t.Fatal("the record read was not kept decoded at its mod revision")
+	}
+
+	sp := tx.savepoint()
+	written := get(tx)
+	written.Version = 2
+	if err := tx.PutInstanceShared(written); err != nil {
+		t.Fatal(err)
+	}
+	written.Version = 3 // the writer's own copy; what was written stays
+	if got := get(tx); got.Version != 2 {
+		t.Errorf("read after PutInstanceShared: version %d, want 2", got.Version)
+	}
+	tx.rollback(sp)
+	if got := get(tx); got.Version != 1 {
+		t.Errorf("read after rollback: version %d, want 1 (the shared write undone)", got.Version)
 	}
 }

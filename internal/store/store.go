@@ -92,6 +92,7 @@ func (s *Store) Client() *clientv3.Client { return s.cli }
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) (int64, error) {
 	for attempt := 0; attempt < maxTxAttempts; attempt++ {
 		tx := newTx(ctx, s.cli, s.reads, attempt == 0)
+		tx.decoded = s.decode
 		if err := fn(tx); err != nil {
 			return 0, err
 		}
@@ -128,11 +129,12 @@ type Tx struct {
 	ctx     context.Context
 	kv      clientv3.KV
 	cache   *boundedMap[cachedKV]
-	cached  bool             // reads may come from cache
-	usedHit bool             // some read came from cache
-	reads   map[string]int64 // key → mod revision when read; 0 = absent
-	pending map[string]write // key → buffered write
-	order   []string         // keys of pending, in first-write order
+	decoded *boundedMap[decoded] // the store's decoded values (getShared); nil: none
+	cached  bool                 // reads may come from cache
+	usedHit bool                 // some read came from cache
+	reads   map[string]int64     // key → mod revision when read; 0 = absent
+	pending map[string]write     // key → buffered write
+	order   []string             // keys of pending, in first-write order
 	hooks   []func(rev int64)
 	// journal records how to undo each read and write since the first
 	// savepoint, so that one function of a group can be rolled back
@@ -155,6 +157,9 @@ type write struct {
 	value  []byte
 	delete bool
 	lease  clientv3.LeaseID // the key lives only as long as this lease; 0: forever
+	// shared is value decoded, when the writer handed it over (putShared)
+	// for later readers in the transaction to share (getShared).
+	shared any
 }
 
 func newTx(ctx context.Context, kv clientv3.KV, cache *boundedMap[cachedKV], cached bool) *Tx {
@@ -277,6 +282,47 @@ func getJSON[T any](tx *Tx, key string) (*T, error) {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return v, nil
+}
+
+// getShared is getJSON for records read on every request and replaced
+// field by field, never modified in place: it decodes nothing when the
+// value is one this transaction wrote with putShared, or one the store's
+// decoded-value cache holds at the mod revision read. The result is a copy
+// of a shared value: the caller may set its fields, but must replace its
+// slices, maps and pointers rather than modify what they refer to.
+func getShared[T any](tx *Tx, key string) (*T, error) {
+	if w, ok := tx.pending[key]; ok && !w.delete {
+		if v, ok := w.shared.(*T); ok {
+			c := *v
+			return &c, nil
+		}
+	}
+	raw, err := tx.get(key)
+	if err != nil {
+		return nil, err
+	}
+	if _, written := tx.pending[key]; written || tx.decoded == nil {
+		return getJSON[T](tx, key)
+	}
+	v, err := decodeAt[T](tx.decoded, key, raw, tx.reads[key])
+	if err != nil {
+		return nil, err
+	}
+	c := *v
+	return &c, nil
+}
+
+// putShared is putJSON keeping a copy of v for getShared: the caller
+// keeps its own v, and must not modify in place what v's slices, maps and
+// pointers refer to.
+func putShared[T any](tx *Tx, key string, v *T) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	c := *v
+	tx.write(key, write{value: raw, shared: &c})
+	return nil
 }
 
 func putJSON(tx *Tx, key string, v any) error {

@@ -69,7 +69,7 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 			a.stoppedByAgent(t)
 			if t.Known.LastStatus == ecs.TaskStopped && !t.Released {
 				if owner == nil {
-					if owner, err = tx.GetInstance(inst.Cluster, inst.ID); err != nil {
+					if owner, _, err = tx.GetInstanceRev(inst.Cluster, inst.ID); err != nil {
 						return err
 					}
 				}
@@ -81,7 +81,7 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 			}
 		}
 		if owner != nil {
-			return tx.PutInstance(owner)
+			return tx.PutInstanceShared(owner)
 		}
 		return nil
 	})
