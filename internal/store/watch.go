@@ -43,7 +43,9 @@ const watchBuffer = 256
 func watch[T any](ctx context.Context, s *Store, prefix string, fromRev int64) (<-chan Event[T], <-chan error) {
 	out := make(chan Event[T], watchBuffer)
 	errc := make(chan error, 1)
-	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithPrevKV()}
+	// No WithPrevKV: nothing reads the previous value, and etcd would read
+	// it from its backend for every event of every watcher.
+	opts := []clientv3.OpOption{clientv3.WithPrefix()}
 	if fromRev > 0 {
 		opts = append(opts, clientv3.WithRev(fromRev))
 	}
