@@ -142,6 +142,9 @@ func TestSimulatedInstancesRunTasksThroughTheECSAPI(t *testing.T) {
 		if task.Containers[0].RuntimeId == nil || len(*task.Containers[0].RuntimeId) != 64 {
 			t.Errorf("task %s has runtime id %v, want 64 hex digits", *task.TaskArn, task.Containers[0].RuntimeId)
 		}
+		if task.Version == nil || *task.Version != 2 {
+			t.Errorf("task %s RUNNING at version %v, want 2: created, then one report", *task.TaskArn, task.Version)
+		}
 	}
 	if len(hosts) != instances {
 		t.Errorf("tasks ran on %d instances, want all %d (each has host port 8080 once)", len(hosts), instances)

@@ -87,9 +87,27 @@ func (s *Store) getTasks(ctx context.Context, cluster string, ids []string, opts
 	return out, nil
 }
 
-// WatchTasks streams task changes in every cluster from revision fromRev on.
-func (s *Store) WatchTasks(ctx context.Context, fromRev int64) (<-chan Event[ecs.Task], <-chan error) {
-	return watch[ecs.Task](ctx, s, tasksPrefix, fromRev)
+// WatchTasksWhere streams task changes in every cluster from revision
+// fromRev on: every creation and deletion, and the updates keep accepts.
+// keep sees an update's TaskPlacement only, and the task is decoded whole
+// only if it accepts. The agent hub forwards a task to its agent when it
+// is created and when it is to stop, not when the agent's own report
+// changed it: decoding every change whole, for half of them to be
+// dropped, was 6 % of the server's CPU in bench-placement.
+func (s *Store) WatchTasksWhere(ctx context.Context, fromRev int64, keep func(update *TaskPlacement) bool) (<-chan Event[ecs.Task], <-chan error) {
+	return watchWith(ctx, s, tasksPrefix, fromRev, func(ev *clientv3.Event) (Event[ecs.Task], bool, error) {
+		if ev.Type == clientv3.EventTypePut && !ev.IsCreate() {
+			var head TaskPlacement
+			if err := json.Unmarshal(ev.Kv.Value, &head); err != nil {
+				return Event[ecs.Task]{}, false, fmt.Errorf("decode %s: %w", ev.Kv.Key, err)
+			}
+			if !keep(&head) {
+				return Event[ecs.Task]{}, false, nil
+			}
+		}
+		e, err := decodeEvent[ecs.Task](ev)
+		return e, true, err
+	})
 }
 
 // TaskPlacement is what placement needs of a task: where it runs, its

@@ -169,3 +169,45 @@ func BenchmarkDecodeStoredTask(b *testing.B) {
 		}
 	})
 }
+
+// WatchTasksWhere streams every creation, and the updates keep wants.
+func TestWatchTasksWhereKeepsWhatItIsAskedFor(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	rev, err := s.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []ecs.TaskStatus
+	events, errc := s.WatchTasksWhere(ctx, rev+1, func(tp *TaskPlacement) bool {
+		asked = append(asked, tp.DesiredStatus)
+		return tp.DesiredStatus == ecs.TaskStopped
+	})
+	task := placedTask("prod", "i-1", 1)
+	createTasks(t, s, task)
+	update := func(edit func(*ecs.Task)) {
+		t.Helper()
+		edit(task)
+		if _, err := s.Update(ctx, func(tx *Tx) error { return tx.PutTask(task) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(func(tk *ecs.Task) { tk.Known.LastStatus = ecs.TaskRunning })
+	update(func(tk *ecs.Task) { tk.RequestStop(ecs.StopUserInitiated, "test", time.Now()) })
+
+	for i, want := range []ecs.TaskStatus{ecs.TaskRunning, ecs.TaskStopped} {
+		select {
+		case e := <-events:
+			if e.Type != EventPut || e.Value.ID != task.ID || e.Value.DesiredStatus != want {
+				t.Fatalf("event %d = %s %+v, want the task desired %s", i, e.Type, e.Value, want)
+			}
+		case err := <-errc:
+			t.Fatal(err)
+		case <-ctx.Done():
+			t.Fatalf("no event %d", i)
+		}
+	}
+	if want := []ecs.TaskStatus{ecs.TaskRunning, ecs.TaskStopped}; !slices.Equal(asked, want) {
+		t.Errorf("keep asked about updates desired %v, want %v (the creation is kept unasked)", asked, want)
+	}
+}

@@ -41,6 +41,15 @@ const watchBuffer = 256
 // such as fromRev having been compacted away, is delivered on errc first so
 // the consumer knows to relist and watch again from the list's revision.
 func watch[T any](ctx context.Context, s *Store, prefix string, fromRev int64) (<-chan Event[T], <-chan error) {
+	return watchWith(ctx, s, prefix, fromRev, func(ev *clientv3.Event) (Event[T], bool, error) {
+		e, err := decodeEvent[T](ev)
+		return e, true, err
+	})
+}
+
+// watchWith is watch with its own decoding, which may also drop an event
+// (keep false).
+func watchWith[T any](ctx context.Context, s *Store, prefix string, fromRev int64, decode func(*clientv3.Event) (e Event[T], keep bool, err error)) (<-chan Event[T], <-chan error) {
 	out := make(chan Event[T], watchBuffer)
 	errc := make(chan error, 1)
 	// No WithPrevKV: nothing reads the previous value, and etcd would read
@@ -68,10 +77,13 @@ func watch[T any](ctx context.Context, s *Store, prefix string, fromRev int64) (
 				continue
 			}
 			for _, ev := range resp.Events {
-				e, err := decodeEvent[T](ev)
+				e, keep, err := decode(ev)
 				if err != nil {
 					errc <- err
 					return
+				}
+				if !keep {
+					continue
 				}
 				select {
 				case out <- e:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/store"
 )
 
 // maxPending is how many task changes a session may lag behind the watch.
@@ -178,13 +179,22 @@ func (a *API) runHub(ctx context.Context) {
 	}
 }
 
+// agentMustHear says whether an update of a task goes to the task's agent
+// (a new task always does): only if the task is to stop. Any other update
+// of a task that is to run is the agent's own report coming back
+// (ApplyKnown), which it knows. A session's snapshot (on connecting, and
+// after a lag) still carries every task as stored.
+func agentMustHear(update *store.TaskPlacement) bool {
+	return update.DesiredStatus == ecs.TaskStopped
+}
+
 func (a *API) watchTasks(ctx context.Context) {
 	rev, err := a.store.Revision(ctx)
 	if err != nil {
 		a.log.Warn("task watch cannot start", "err", err)
 		return
 	}
-	events, errc := a.store.WatchTasks(ctx, rev+1)
+	events, errc := a.store.WatchTasksWhere(ctx, rev+1, agentMustHear)
 	a.hub.setReady(true)
 	for ev := range events {
 		// Deletions are purges of long-stopped tasks, which the agent

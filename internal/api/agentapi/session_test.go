@@ -61,6 +61,23 @@ func pushN(s *subscriber, n int, from int64) {
 	}
 }
 
+func TestAgentMustHear(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		desired ecs.TaskStatus
+		want    bool
+	}{
+		{"its agent's report", ecs.TaskRunning, false},
+		{"a stop, or a report of a stopping task", ecs.TaskStopped, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := agentMustHear(&store.TaskPlacement{DesiredStatus: tc.desired}); got != tc.want {
+				t.Errorf("agentMustHear = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSubscriberQueue(t *testing.T) {
 	t.Run("take returns what was pushed, in order, once", func(t *testing.T) {
 		s := newSubscriber(instanceKey{"c", "i"})
