@@ -170,8 +170,9 @@ func BenchmarkDecodeStoredTask(b *testing.B) {
 	})
 }
 
-// WatchTasksWhere streams every creation, and the updates keep wants.
-func TestWatchTasksWhereKeepsWhatItIsAskedFor(t *testing.T) {
+// WatchTaskRoutes streams every creation, and the updates keep wants, each
+// with its record as stored.
+func TestWatchTaskRoutesKeepsWhatItIsAskedFor(t *testing.T) {
 	s := newTestStore(t)
 	ctx := testCtx(t)
 	rev, err := s.Revision(ctx)
@@ -179,7 +180,7 @@ func TestWatchTasksWhereKeepsWhatItIsAskedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []ecs.TaskStatus
-	events, errc := s.WatchTasksWhere(ctx, rev+1, func(tp *TaskPlacement) bool {
+	events, errc := s.WatchTaskRoutes(ctx, rev+1, func(tp *TaskRoute) bool {
 		asked = append(asked, tp.DesiredStatus)
 		return tp.DesiredStatus == ecs.TaskStopped
 	})
@@ -200,6 +201,10 @@ func TestWatchTasksWhereKeepsWhatItIsAskedFor(t *testing.T) {
 		case e := <-events:
 			if e.Type != EventPut || e.Value.ID != task.ID || e.Value.DesiredStatus != want {
 				t.Fatalf("event %d = %s %+v, want the task desired %s", i, e.Type, e.Value, want)
+			}
+			var stored ecs.Task
+			if err := json.Unmarshal(e.Value.Record, &stored); err != nil || stored.DesiredStatus != want || stored.ID != task.ID {
+				t.Fatalf("event %d record = %+v, %v; want the task as stored", i, stored, err)
 			}
 		case err := <-errc:
 			t.Fatal(err)

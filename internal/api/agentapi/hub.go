@@ -136,7 +136,7 @@ func (h *hub) wakeAll() {
 
 // change is a task as committed at an etcd revision.
 type change struct {
-	task *ecs.Task
+	task *store.TaskRoute
 	rev  int64
 }
 
@@ -184,7 +184,7 @@ func (a *API) runHub(ctx context.Context) {
 // of a task that is to run is the agent's own report coming back
 // (ApplyKnown), which it knows. A session's snapshot (on connecting, and
 // after a lag) still carries every task as stored.
-func agentMustHear(update *store.TaskPlacement) bool {
+func agentMustHear(update *store.TaskRoute) bool {
 	return update.DesiredStatus == ecs.TaskStopped
 }
 
@@ -194,7 +194,7 @@ func (a *API) watchTasks(ctx context.Context) {
 		a.log.Warn("task watch cannot start", "err", err)
 		return
 	}
-	events, errc := a.store.WatchTasksWhere(ctx, rev+1, agentMustHear)
+	events, errc := a.store.WatchTaskRoutes(ctx, rev+1, agentMustHear)
 	a.hub.setReady(true)
 	for ev := range events {
 		// Deletions are purges of long-stopped tasks, which the agent

@@ -2,6 +2,7 @@ package agentapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,6 @@ import (
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/store"
-	"github.com/berth-org/berth/internal/wire"
 )
 
 // handleSession opens the instance's session stream: a snapshot of its
@@ -74,7 +74,7 @@ func (a *API) openStream(ctx context.Context, inst *ecs.ContainerInstance) (*str
 	}
 	s := &stream{
 		sub: sub, src: a.store, ctx: a.base, closed: a.closed, log: a.log,
-		defs:     map[string]*wire.TaskDefinition{},
+		defs:     map[string]json.RawMessage{},
 		snapshot: tasks, snapshotRev: rev,
 	}
 	s.end = func() {

@@ -23,7 +23,18 @@ const testDefARN = "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1"
 
 func task(id string) *ecs.Task { return &ecs.Task{ID: id, TaskDefinitionARN: testDefARN} }
 
-func ids(ts []*ecs.Task) []string {
+// route is task(id) as the hub forwards it.
+func route(id string) *store.TaskRoute { return routeOf(task(id)) }
+
+func routeOf(t *ecs.Task) *store.TaskRoute {
+	r, err := store.RouteOf(t)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func ids(ts []*store.TaskRoute) []string {
 	out := []string{}
 	for _, t := range ts {
 		out = append(out, t.ID)
@@ -39,10 +50,10 @@ func TestCollect(t *testing.T) {
 		want     []string
 		wantRevs []int64
 	}{
-		{"changes the snapshot held are skipped", []change{{task("a"), 5}, {task("b"), 6}}, 5, []string{"b"}, []int64{6}},
-		{"one task changed twice goes once, latest", []change{{task("a"), 6}, {task("a"), 7}}, 5, []string{"a"}, []int64{7}},
-		{"tasks of one transaction share a revision and all go", []change{{task("a"), 6}, {task("b"), 6}, {task("c"), 6}}, 5, []string{"a", "b", "c"}, []int64{6, 6, 6}},
-		{"first-change order is kept", []change{{task("b"), 6}, {task("a"), 7}, {task("b"), 8}}, 5, []string{"b", "a"}, []int64{8, 7}},
+		{"changes the snapshot held are skipped", []change{{route("a"), 5}, {route("b"), 6}}, 5, []string{"b"}, []int64{6}},
+		{"one task changed twice goes once, latest", []change{{route("a"), 6}, {route("a"), 7}}, 5, []string{"a"}, []int64{7}},
+		{"tasks of one transaction share a revision and all go", []change{{route("a"), 6}, {route("b"), 6}, {route("c"), 6}}, 5, []string{"a", "b", "c"}, []int64{6, 6, 6}},
+		{"first-change order is kept", []change{{route("b"), 6}, {route("a"), 7}, {route("b"), 8}}, 5, []string{"b", "a"}, []int64{8, 7}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +68,7 @@ func TestCollect(t *testing.T) {
 // pushN pushes changes of tasks t0, t1, ... at revisions from, from+1, ...
 func pushN(s *subscriber, n int, from int64) {
 	for i := range n {
-		s.push(change{task(fmt.Sprintf("t%d", i)), from + int64(i)})
+		s.push(change{route(fmt.Sprintf("t%d", i)), from + int64(i)})
 	}
 }
 
@@ -71,7 +82,7 @@ func TestAgentMustHear(t *testing.T) {
 		{"a stop, or a report of a stopping task", ecs.TaskStopped, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := agentMustHear(&store.TaskPlacement{DesiredStatus: tc.desired}); got != tc.want {
+			if got := agentMustHear(&store.TaskRoute{DesiredStatus: tc.desired}); got != tc.want {
 				t.Errorf("agentMustHear = %v, want %v", got, tc.want)
 			}
 		})
@@ -105,7 +116,7 @@ func TestSubscriberQueue(t *testing.T) {
 		if !overflowed || len(cs) != 0 {
 			t.Fatalf("take after overflow = %d changes, overflowed %v; want none, true", len(cs), overflowed)
 		}
-		s.push(change{task("later"), 9000})
+		s.push(change{route("later"), 9000})
 		cs, overflowed = s.take()
 		if overflowed || len(cs) != 1 || cs[0].rev != 9000 {
 			t.Errorf("take after the overflow was reported = %v overflowed %v, want the one later change", cs, overflowed)
@@ -121,8 +132,8 @@ func TestHubSupersedesAndCutsOff(t *testing.T) {
 	if !isClosed(old.lost) || isClosed(cur.lost) {
 		t.Errorf("after a second subscribe: old lost %v, new lost %v; want true, false", isClosed(old.lost), isClosed(cur.lost))
 	}
-	h.publish(change{&ecs.Task{ID: "a", Cluster: "c", ContainerInstanceID: "i"}, 7})
-	h.publish(change{&ecs.Task{ID: "b", Cluster: "c", ContainerInstanceID: "other"}, 8})
+	h.publish(change{routeOf(&ecs.Task{ID: "a", Cluster: "c", ContainerInstanceID: "i"}), 7})
+	h.publish(change{routeOf(&ecs.Task{ID: "b", Cluster: "c", ContainerInstanceID: "other"}), 8})
 	if cs, _ := cur.take(); len(cs) != 1 || cs[0].task.ID != "a" {
 		t.Errorf("subscriber of c/i took %v, want only task a", cs)
 	}
@@ -178,7 +189,7 @@ func startStream(t *testing.T, src *fakeSource, sub *subscriber, closed chan str
 	a := &agentEnd{t: t, conn: client, lines: bufio.NewScanner(client), done: make(chan struct{})}
 	a.lines.Buffer(nil, 1<<20)
 	s := &stream{sub: sub, src: src, ctx: context.Background(), closed: closed,
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), defs: map[string]*wire.TaskDefinition{},
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), defs: map[string]json.RawMessage{},
 		snapshot: snapshot, snapshotRev: snapshotRev, end: func() { a.ended.Store(true) }}
 	go func() {
 		defer close(a.done)
@@ -232,7 +243,7 @@ func messageIDs(m agentproto.Message) []string {
 
 func TestStreamSendsSnapshotThenChangesInBatches(t *testing.T) {
 	sub := newSubscriber(instanceKey{"c", "i"})
-	sub.push(change{task("old"), 5}) // the snapshot at 5 holds it
+	sub.push(change{route("old"), 5}) // the snapshot at 5 holds it
 	pushN(sub, maxBatch+1, 6)
 	a := startStream(t, &fakeSource{}, sub, make(chan struct{}), []*ecs.Task{task("old")}, 5)
 	if m := a.next(); m.Type != agentproto.MessageSnapshot || !slices.Equal(messageIDs(m), []string{"old"}) || m.Revision != 5 {
@@ -247,7 +258,7 @@ func TestStreamSendsSnapshotThenChangesInBatches(t *testing.T) {
 		t.Errorf("third message: %v at %d, want the last task at %d", got, second.Revision, 6+maxBatch)
 	}
 	// A change pushed while the stream sleeps wakes it.
-	sub.push(change{task("new"), 1000})
+	sub.push(change{route("new"), 1000})
 	if m := a.next(); !slices.Equal(messageIDs(m), []string{"new"}) {
 		t.Errorf("after a push: %v, want [new]", messageIDs(m))
 	}
@@ -269,8 +280,8 @@ func TestStreamResyncsAfterOverflow(t *testing.T) {
 	}
 	// The watch may still deliver changes the snapshot held (it trails
 	// etcd); only those after the snapshot's revision go out.
-	sub.push(change{task("t7"), 1999})
-	sub.push(change{task("t9"), 2001})
+	sub.push(change{route("t7"), 1999})
+	sub.push(change{route("t9"), 2001})
 	m := a.next()
 	if m.Type != agentproto.MessageTasks || !slices.Equal(messageIDs(m), []string{"t9"}) || m.Revision != 2001 {
 		t.Errorf("after the resync: %s %v at %d, want tasks [t9] at 2001", m.Type, messageIDs(m), m.Revision)
@@ -306,4 +317,43 @@ func TestStreamEnds(t *testing.T) {
 		sub.bell.ring() // as hub.wakeAll does
 		a.awaitEnd("the API closed")
 	})
+}
+
+// tasksLine puts together by hand exactly what encoding/json makes of the
+// same message.
+func TestTasksLineIsTheMessageEncoded(t *testing.T) {
+	def := wire.TaskDefinition{Family: new("web"), ContainerDefinitions: []wire.ContainerDefinition{{Name: new("app"), Image: new("busybox")}}}
+	encodedDef, err := json.Marshal(&def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := task("b")
+	stopped.DesiredStatus, stopped.Known.LastStatus = ecs.TaskStopped, ecs.TaskRunning
+	for _, tc := range []struct {
+		name  string
+		typ   agentproto.MessageType
+		rev   int64
+		tasks []*ecs.Task
+	}{
+		{"an empty snapshot", agentproto.MessageSnapshot, 0, nil},
+		{"one task", agentproto.MessageTasks, 7, []*ecs.Task{task("a")}},
+		{"two tasks", agentproto.MessageTasks, 1 << 40, []*ecs.Task{task("a"), stopped}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := agentproto.Message{Type: tc.typ, Revision: tc.rev}
+			var routes []*store.TaskRoute
+			var defs []json.RawMessage
+			for _, tk := range tc.tasks {
+				want.Tasks = append(want.Tasks, agentproto.Task{Task: *tk, Definition: def})
+				routes, defs = append(routes, routeOf(tk)), append(defs, encodedDef)
+			}
+			wantLine, err := json.Marshal(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tasksLine(tc.typ, tc.rev, routes, defs); string(got) != string(wantLine)+"\n" {
+				t.Errorf("tasksLine =\n%s\nwant\n%s", got, wantLine)
+			}
+		})
+	}
 }

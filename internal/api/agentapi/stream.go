@@ -4,18 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/berth-org/berth/internal/agentproto"
 	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/store"
-	"github.com/berth-org/berth/internal/wire"
 )
 
 // streamWriteTimeout bounds one write to a session stream. A healthy agent
@@ -42,10 +43,10 @@ var _ sessionSource = (*store.Store)(nil)
 type stream struct {
 	sub    *subscriber
 	src    sessionSource
-	ctx    context.Context                 // for store reads; ends when the API closes
-	closed <-chan struct{}                 // API.Close
-	log    *slog.Logger                    // the API's; logf names the session's instance
-	defs   map[string]*wire.TaskDefinition // by ARN; revisions are immutable
+	ctx    context.Context            // for store reads; ends when the API closes
+	closed <-chan struct{}            // API.Close
+	log    *slog.Logger               // the API's; logf names the session's instance
+	defs   map[string]json.RawMessage // encoded, by ARN; revisions are immutable
 	// snapshot and snapshotRev are the instance's tasks the stream starts
 	// with, read after subscribing; changes at or below snapshotRev are
 	// in it.
@@ -73,7 +74,7 @@ func (s *stream) run(conn net.Conn) {
 	s.sub.bell.attach(conn)
 	snapshot := s.snapshot
 	s.snapshot = nil // the stream may last days; what it sent need not stay
-	if err := s.send(agentproto.MessageSnapshot, s.snapshotRev, snapshot); err != nil {
+	if err := s.sendSnapshot(s.snapshotRev, snapshot); err != nil {
 		s.logf(slog.LevelWarn, "agent session write failed", "err", err)
 		return
 	}
@@ -139,7 +140,20 @@ func (s *stream) resync() error {
 	}
 	s.logf(slog.LevelInfo, "agent session lagged; resynchronizing from a snapshot", "tasks", len(tasks))
 	s.snapshotRev = rev
-	return s.send(agentproto.MessageSnapshot, rev, tasks)
+	return s.sendSnapshot(rev, tasks)
+}
+
+// sendSnapshot sends tasks as the snapshot at rev.
+func (s *stream) sendSnapshot(rev int64, tasks []*ecs.Task) error {
+	routes := make([]*store.TaskRoute, len(tasks))
+	for i, t := range tasks {
+		r, err := store.RouteOf(t)
+		if err != nil {
+			return err
+		}
+		routes[i] = r
+	}
+	return s.send(agentproto.MessageSnapshot, rev, routes)
 }
 
 // forward sends the tasks that changed in cs after the snapshot, each once
@@ -159,7 +173,7 @@ func (s *stream) forward(cs []change) error {
 // collect keeps the changes of cs after revision after, and of each task
 // only the latest, in the order the tasks first changed; revs[i] is the
 // revision of tasks[i].
-func collect(cs []change, after int64) (tasks []*ecs.Task, revs []int64) {
+func collect(cs []change, after int64) (tasks []*store.TaskRoute, revs []int64) {
 	index := map[string]int{}
 	for _, c := range cs {
 		if c.rev <= after {
@@ -175,16 +189,47 @@ func collect(cs []change, after int64) (tasks []*ecs.Task, revs []int64) {
 	return tasks, revs
 }
 
-func (s *stream) send(typ agentproto.MessageType, rev int64, tasks []*ecs.Task) error {
-	msg := agentproto.Message{Type: typ, Revision: rev, Tasks: make([]agentproto.Task, 0, len(tasks))}
-	for _, t := range tasks {
+func (s *stream) send(typ agentproto.MessageType, rev int64, tasks []*store.TaskRoute) error {
+	defs := make([]json.RawMessage, len(tasks))
+	for i, t := range tasks {
 		def, err := s.definition(t.TaskDefinitionARN)
 		if err != nil {
 			return err
 		}
-		msg.Tasks = append(msg.Tasks, agentproto.Task{Task: *t, Definition: *def})
+		defs[i] = def
 	}
-	return s.write(msg)
+	return s.writeLine(tasksLine(typ, rev, tasks, defs))
+}
+
+// tasksLine is the agentproto.Message of typ at rev carrying tasks, each
+// with its definition (defs[i]), as one line of JSON. It is put together
+// by hand because its parts are JSON already: each task as stored, each
+// definition as encoded once per session. encoding/json would scan every
+// part again to compact it (json.RawMessage), which cost as much as
+// encoding the task afresh.
+func tasksLine(typ agentproto.MessageType, rev int64, tasks []*store.TaskRoute, defs []json.RawMessage) []byte {
+	n := 64
+	for i, t := range tasks {
+		n += len(t.Record) + len(defs[i]) + 32
+	}
+	line := append(make([]byte, 0, n), `{"type":`...)
+	line = strconv.AppendQuote(line, string(typ)) // a MessageType is plain ASCII
+	if rev != 0 {
+		line = strconv.AppendInt(append(line, `,"revision":`...), rev, 10)
+	}
+	if len(tasks) > 0 {
+		line = append(line, `,"tasks":[`...)
+		for i, t := range tasks {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = append(append(line, `{"task":`...), t.Record...)
+			line = append(append(line, `,"definition":`...), defs[i]...)
+			line = append(line, '}')
+		}
+		line = append(line, ']')
+	}
+	return append(line, '}', '\n')
 }
 
 // write sends one message as one line, in one write.
@@ -193,19 +238,25 @@ func (s *stream) write(msg agentproto.Message) error {
 	if err != nil {
 		return err
 	}
+	return s.writeLine(append(line, '\n'))
+}
+
+// writeLine sends one line, newline included, in one write.
+func (s *stream) writeLine(line []byte) error {
 	now := time.Now()
 	if err := s.conn.SetWriteDeadline(now.Add(streamWriteTimeout)); err != nil {
 		return err
 	}
-	if _, err := s.conn.Write(append(line, '\n')); err != nil {
+	if _, err := s.conn.Write(line); err != nil {
 		return err
 	}
 	s.nextPing = now.Add(agentproto.PingInterval)
 	return nil
 }
 
-// definition reads a task's definition by ARN, once per session.
-func (s *stream) definition(ref string) (*wire.TaskDefinition, error) {
+// definition reads and encodes a task's definition by ARN, once per
+// session.
+func (s *stream) definition(ref string) (json.RawMessage, error) {
 	if d, ok := s.defs[ref]; ok {
 		return d, nil
 	}
@@ -217,8 +268,12 @@ func (s *stream) definition(ref string) (*wire.TaskDefinition, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.defs[ref] = &td.Def
-	return &td.Def, nil
+	d, err := json.Marshal(&td.Def)
+	if err != nil {
+		return nil, fmt.Errorf("encode task definition %s: %w", ref, err)
+	}
+	s.defs[ref] = d
+	return d, nil
 }
 
 // bell lets a session's goroutine sleep until it has something to do,
