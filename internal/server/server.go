@@ -162,7 +162,7 @@ func (s *Server) openStore(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	s.embedded = e
-	return store.New(e.Client()).WithMaxTxnOps(store.EmbeddedMaxTxnOps), nil
+	return store.New(e.Client()).WithMaxTxnOps(store.EmbeddedMaxTxnOps).WithLocalReads(), nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -34,7 +34,7 @@ func (s *Store) GetInstanceIdentity(ctx context.Context, cluster, id string) (*I
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	key := instanceKey(cluster, id)
-	resp, err := s.cli.Get(ctx, key)
+	resp, err := s.get(ctx, key)
 	if err != nil {
 		return nil, mapEtcdErr(err)
 	}

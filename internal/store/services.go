@@ -86,7 +86,7 @@ func (s *Store) ServicesAt(ctx context.Context, cluster string) ([]*ecs.Service,
 			opts = append(opts, clientv3.WithRev(rev))
 		}
 		cctx, cancel := context.WithTimeout(ctx, opTimeout)
-		resp, err := s.cli.Get(cctx, lo, opts...)
+		resp, err := s.get(cctx, lo, opts...)
 		cancel()
 		if err != nil {
 			return nil, 0, mapEtcdErr(err)

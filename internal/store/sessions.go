@@ -186,7 +186,7 @@ func (s *Store) WatchSessionEnds(ctx context.Context) (<-chan SessionEnd, <-chan
 
 func (s *Store) watchSessionEnds(ctx context.Context, out chan<- SessionEnd) error {
 	cctx, cancel := context.WithTimeout(ctx, opTimeout)
-	sessions, err := s.cli.Get(cctx, agentSessionsPrefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	sessions, err := s.get(cctx, agentSessionsPrefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	cancel()
 	if err != nil {
 		return mapEtcdErr(err)

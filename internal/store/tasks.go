@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ const taskReadBatch = 100
 func (s *Store) ListInstanceTasks(ctx context.Context, cluster, instanceID string) ([]*ecs.Task, int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	idx, err := s.cli.Get(ctx, instanceTasksPrefix(cluster, instanceID), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	idx, err := s.get(ctx, instanceTasksPrefix(cluster, instanceID), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, 0, mapEtcdErr(err)
 	}
@@ -68,7 +69,7 @@ func (s *Store) getTasks(ctx context.Context, cluster string, ids []string, opts
 		end := min(start+taskReadBatch, len(ids))
 		ops := make([]clientv3.Op, 0, end-start)
 		for _, id := range ids[start:end] {
-			ops = append(ops, clientv3.OpGet(taskKey(cluster, id), opts...))
+			ops = append(ops, clientv3.OpGet(taskKey(cluster, id), append(slices.Clip(opts), s.readOpts...)...))
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {

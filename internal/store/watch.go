@@ -151,7 +151,7 @@ func (s *Store) RequestProgress(ctx context.Context) error {
 func (s *Store) Revision(ctx context.Context) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	resp, err := s.cli.Get(ctx, root+"revision-probe", clientv3.WithCountOnly())
+	resp, err := s.get(ctx, root+"revision-probe", clientv3.WithCountOnly())
 	if err != nil {
 		return 0, mapEtcdErr(err)
 	}
