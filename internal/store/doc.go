@@ -1,8 +1,10 @@
 // Package store is typed access to berth's state in etcd.
 //
-// Reads outside a transaction are linearizable and return shared values,
-// decoded once per etcd mod revision and cached: callers copy before
-// modifying one (the API layer only encodes them). Writes go through Update: an optimistic transaction that records the
+// Reads outside a transaction are linearizable (on the embedded etcd,
+// served from its single member's applied state: Store.WithLocalReads)
+// and return shared values, decoded once per etcd mod revision and
+// cached: callers copy before modifying one (the API layer only encodes
+// them). Writes go through Update: an optimistic transaction that records the
 // mod revision of every key it reads and commits its buffered writes in one
 // etcd Txn only if none of those keys changed; otherwise it runs again on
 // fresh reads (bounded by maxTxAttempts). Counters such as task-definition
