@@ -223,6 +223,49 @@ func (tx *Tx) get(key string) ([]byte, error) {
 	return e.value, nil
 }
 
+// prefetch reads into the read cache, in one etcd request per
+// taskReadBatch keys, those of keys the transaction may take from it and
+// does not have there yet: a function that then reads them one by one
+// (a state report, its tasks) waits for one round trip instead of one per
+// key, and a grouped commit, whose functions run one after another, is
+// not held up by them. Values are checked at commit like any cached read.
+func (tx *Tx) prefetch(keys []string) error {
+	if !tx.cached {
+		return nil // this attempt reads afresh from etcd, key by key
+	}
+	var missing []string
+	for _, key := range keys {
+		if _, written := tx.pending[key]; written {
+			continue
+		}
+		if _, hit := tx.cache.get(key); !hit && !slices.Contains(missing, key) {
+			missing = append(missing, key)
+		}
+	}
+	for len(missing) > 0 {
+		batch := missing[:min(len(missing), taskReadBatch)]
+		missing = missing[len(batch):]
+		ops := make([]clientv3.Op, len(batch))
+		for i, key := range batch {
+			ops[i] = clientv3.OpGet(key, clientv3.WithSerializable())
+		}
+		ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
+		resp, err := tx.kv.Txn(ctx).Then(ops...).Commit()
+		cancel()
+		if err != nil {
+			return mapEtcdErr(err)
+		}
+		for i, r := range resp.Responses {
+			e := cachedKV{} // absent
+			if kvs := r.GetResponseRange().Kvs; len(kvs) > 0 {
+				e = cachedKV{value: kvs[0].Value, modRev: kvs[0].ModRevision}
+			}
+			tx.cache.put(batch[i], e)
+		}
+	}
+	return nil
+}
+
 // fetch reads key from etcd. Serializable is enough: a stale read fails the
 // commit's compare.
 func (tx *Tx) fetch(key string) (cachedKV, error) {

@@ -170,6 +170,16 @@ func (s *Store) ForEachTaskPlacement(ctx context.Context, fn func(*TaskPlacement
 	})
 }
 
+// PrefetchTasks readies tasks of cluster by id for GetTask, in one etcd
+// request (see Tx.prefetch).
+func (tx *Tx) PrefetchTasks(cluster string, ids []string) error {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = taskKey(cluster, id)
+	}
+	return tx.prefetch(keys)
+}
+
 // GetTask reads a task within the transaction.
 func (tx *Tx) GetTask(cluster, id string) (*ecs.Task, error) {
 	return getJSON[ecs.Task](tx, taskKey(cluster, id))

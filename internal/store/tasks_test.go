@@ -1,11 +1,15 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/berth-org/berth/internal/ecs"
 )
@@ -214,5 +218,48 @@ func TestWatchTaskRoutesKeepsWhatItIsAskedFor(t *testing.T) {
 	}
 	if want := []ecs.TaskStatus{ecs.TaskRunning, ecs.TaskStopped}; !slices.Equal(asked, want) {
 		t.Errorf("keep asked about updates desired %v, want %v (the creation is kept unasked)", asked, want)
+	}
+}
+
+// countingKV counts the requests a transaction makes of etcd.
+type countingKV struct {
+	clientv3.KV
+	gets, txns int
+}
+
+func (k *countingKV) Get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+	k.gets++
+	return k.KV.Get(ctx, key, opts...)
+}
+
+func (k *countingKV) Txn(ctx context.Context) clientv3.Txn {
+	k.txns++
+	return k.KV.Txn(ctx)
+}
+
+func TestPrefetchTasksReadsThemInOneRequest(t *testing.T) {
+	s := newTestStore(t)
+	var tasks []*ecs.Task
+	for n := range 5 {
+		tasks = append(tasks, placedTask("prod", "i-1", n))
+	}
+	createTasks(t, s, tasks...)
+	gone := fmt.Sprintf("%032x", 99)
+	kv := &countingKV{KV: s.cli}
+	tx := newTx(testCtx(t), kv, newBoundedMap[cachedKV](64), true)
+
+	if err := tx.PrefetchTasks("prod", append(ids(tasks), gone)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range tasks {
+		if got, err := tx.GetTask("prod", want.ID); err != nil || got.ID != want.ID {
+			t.Fatalf("GetTask(%s) = %+v, %v", want.ID, got, err)
+		}
+	}
+	if _, err := tx.GetTask("prod", gone); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetTask of a task that does not exist: %v, want ErrNotFound", err)
+	}
+	if kv.txns != 1 || kv.gets != 0 {
+		t.Errorf("etcd requests: %d transactions, %d gets; want the one prefetch", kv.txns, kv.gets)
 	}
 }

@@ -52,6 +52,9 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 	// for many reports costs one raft entry and one fsync.
 	_, err := a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
 		ack = agentproto.StateAck{}
+		if err := tx.PrefetchTasks(inst.Cluster, a.reportedIDs(inst, rep)); err != nil {
+			return err
+		}
 		var owner *ecs.ContainerInstance
 		for _, st := range rep.Tasks {
 			t, err := a.ownTask(tx, inst, st.TaskARN)
@@ -88,17 +91,35 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 	return ack, err
 }
 
-// ownTask reads the task ref names if it is placed on inst; nil if not.
-func (a *API) ownTask(tx *store.Tx, inst *ecs.ContainerInstance, ref string) (*ecs.Task, error) {
+// reportedIDs are the ids of the tasks of inst's cluster that rep names.
+func (a *API) reportedIDs(inst *ecs.ContainerInstance, rep *agentproto.StateReport) []string {
+	ids := make([]string, 0, len(rep.Tasks))
+	for _, st := range rep.Tasks {
+		if id, ok := a.taskID(inst, st.TaskARN); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// taskID is the id of the task ref names, if it is one of this server's
+// tasks in inst's cluster.
+func (a *API) taskID(inst *ecs.ContainerInstance, ref string) (string, bool) {
 	parsed, err := arn.Parse(ref)
 	if err != nil || !a.arns.Owns(parsed) || parsed.Type() != "task" {
-		return nil, nil
+		return "", false
 	}
 	cluster, id, ok := strings.Cut(parsed.Path(), "/")
-	if !ok || cluster != inst.Cluster {
+	return id, ok && cluster == inst.Cluster
+}
+
+// ownTask reads the task ref names if it is placed on inst; nil if not.
+func (a *API) ownTask(tx *store.Tx, inst *ecs.ContainerInstance, ref string) (*ecs.Task, error) {
+	id, ok := a.taskID(inst, ref)
+	if !ok {
 		return nil, nil
 	}
-	t, err := tx.GetTask(cluster, id)
+	t, err := tx.GetTask(inst.Cluster, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.ContainerInstanceID != inst.ID) {
 		return nil, nil
 	}
