@@ -242,25 +242,40 @@ func (tx *Tx) prefetch(keys []string) error {
 			missing = append(missing, key)
 		}
 	}
-	for len(missing) > 0 {
-		batch := missing[:min(len(missing), taskReadBatch)]
-		missing = missing[len(batch):]
+	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
+	defer cancel()
+	return getKeys(ctx, tx.kv, missing, []clientv3.OpOption{clientv3.WithSerializable()}, func(i int, kv *mvccpb.KeyValue) error {
+		e := cachedKV{} // absent
+		if kv != nil {
+			e = cachedKV{value: kv.Value, modRev: kv.ModRevision}
+		}
+		tx.cache.put(missing[i], e)
+		return nil
+	})
+}
+
+// getKeys reads keys, taskReadBatch of them per etcd transaction, each
+// with opts, and calls visit with each key's index in keys and its value
+// (nil when the key is absent).
+func getKeys(ctx context.Context, kv clientv3.KV, keys []string, opts []clientv3.OpOption, visit func(i int, kv *mvccpb.KeyValue) error) error {
+	for start := 0; start < len(keys); start += taskReadBatch {
+		batch := keys[start:min(start+taskReadBatch, len(keys))]
 		ops := make([]clientv3.Op, len(batch))
 		for i, key := range batch {
-			ops[i] = clientv3.OpGet(key, clientv3.WithSerializable())
+			ops[i] = clientv3.OpGet(key, opts...)
 		}
-		ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
-		resp, err := tx.kv.Txn(ctx).Then(ops...).Commit()
-		cancel()
+		resp, err := kv.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
 			return mapEtcdErr(err)
 		}
 		for i, r := range resp.Responses {
-			e := cachedKV{} // absent
+			var found *mvccpb.KeyValue
 			if kvs := r.GetResponseRange().Kvs; len(kvs) > 0 {
-				e = cachedKV{value: kvs[0].Value, modRev: kvs[0].ModRevision}
+				found = kvs[0]
 			}
-			tx.cache.put(batch[i], e)
+			if err := visit(start+i, found); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

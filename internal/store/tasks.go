@@ -64,28 +64,22 @@ func (s *Store) GetTasks(ctx context.Context, cluster string, ids []string) ([]*
 }
 
 func (s *Store) getTasks(ctx context.Context, cluster string, ids []string, opts ...clientv3.OpOption) ([]*ecs.Task, error) {
-	var out []*ecs.Task
-	for start := 0; start < len(ids); start += taskReadBatch {
-		end := min(start+taskReadBatch, len(ids))
-		ops := make([]clientv3.Op, 0, end-start)
-		for _, id := range ids[start:end] {
-			ops = append(ops, clientv3.OpGet(taskKey(cluster, id), append(slices.Clip(opts), s.readOpts...)...))
-		}
-		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
-		if err != nil {
-			return nil, mapEtcdErr(err)
-		}
-		for _, r := range resp.Responses {
-			for _, kv := range r.GetResponseRange().Kvs {
-				t, err := decodeKV[ecs.Task](s.decode, kv)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, t)
-			}
-		}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = taskKey(cluster, id)
 	}
-	return out, nil
+	var out []*ecs.Task
+	err := getKeys(ctx, s.cli, keys, append(slices.Clip(opts), s.readOpts...), func(_ int, kv *mvccpb.KeyValue) error {
+		if kv == nil {
+			return nil
+		}
+		t, err := decodeKV[ecs.Task](s.decode, kv)
+		if err == nil {
+			out = append(out, t)
+		}
+		return err
+	})
+	return out, err
 }
 
 // TaskRoute is a task change as the agent hub forwards it: the fields it
