@@ -63,7 +63,7 @@ func Create(tx *store.Tx, arns arn.Builder, s *Spec, ids []string, hosts []*ecs.
 		tasks = append(tasks, t)
 		if !written[h] {
 			written[h] = true
-			if err := tx.PutInstanceShared(h); err != nil {
+			if err := tx.PutInstanceUsage(h); err != nil {
 				return nil, err
 			}
 		}

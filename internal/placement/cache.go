@@ -56,9 +56,13 @@ type Cache struct {
 	clusters map[string]*scheduler.Snapshot
 	ready    bool
 	changed  chan struct{} // closed and replaced whenever a change is applied
-	// instRev and taskRev are how far each watch has delivered; the
-	// snapshots reflect every change up to the lower of the two.
-	instRev, taskRev int64
+	// usage is the accounting of each instance that has it apart from its
+	// record (store.InstanceUsage), by "<cluster>/<id>": a record's change
+	// carries its accounting of the last whole write, and this wins.
+	usage map[string]scheduler.Remaining
+	// instRev, usageRev and taskRev are how far each watch has delivered;
+	// the snapshots reflect every change up to the lowest of the three.
+	instRev, usageRev, taskRev int64
 
 	revisions revisionReads // Sync's reads of etcd's revision, shared
 }
@@ -97,6 +101,7 @@ func (c *Cache) session(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(store.OwnWatchStream(ctx, c.stream))
 	defer cancel()
 	insts, ierr := c.st.WatchInstances(wctx, rev+1)
+	usages, uerr := c.st.WatchInstanceUsage(wctx, rev+1)
 	tasks, terr := c.st.WatchTaskPlacements(wctx, rev+1)
 	fresh := map[string]*scheduler.Snapshot{}
 	snap := func(cluster string) *scheduler.Snapshot {
@@ -105,10 +110,19 @@ func (c *Cache) session(ctx context.Context) error {
 		}
 		return fresh[cluster]
 	}
+	usage := map[string]scheduler.Remaining{}
 	err = c.st.ForEachInstance(ctx, func(i *ecs.ContainerInstance) bool {
 		snap(i.Cluster).PutInstance(fromRecord(i, rev))
 		return true
 	})
+	if err == nil {
+		err = c.st.ForEachInstanceUsage(ctx, func(cluster, id string, u *store.InstanceUsage) bool {
+			r := remainingOf(u.Remaining, rev)
+			usage[cluster+"/"+id] = r
+			snap(cluster).PutRemaining(id, r)
+			return true
+		})
+	}
 	if err == nil {
 		err = c.st.ForEachTaskPlacement(ctx, func(t *store.TaskPlacement) bool {
 			snap(t.Cluster).PutTask(taskOf(t))
@@ -119,8 +133,8 @@ func (c *Cache) session(ctx context.Context) error {
 		return fmt.Errorf("list: %w", err)
 	}
 	c.mu.Lock()
-	c.clusters, c.ready = fresh, true
-	c.instRev, c.taskRev = rev, rev
+	c.clusters, c.usage, c.ready = fresh, usage, true
+	c.instRev, c.usageRev, c.taskRev = rev, rev, rev
 	c.notify()
 	c.mu.Unlock()
 	for {
@@ -130,6 +144,11 @@ func (c *Cache) session(ctx context.Context) error {
 				return watchEnded(ierr)
 			}
 			c.applyInstance(e)
+		case e, ok := <-usages:
+			if !ok {
+				return watchEnded(uerr)
+			}
+			c.applyUsage(e)
 		case e, ok := <-tasks:
 			if !ok {
 				return watchEnded(terr)
@@ -150,8 +169,21 @@ func watchEnded(errc <-chan error) error {
 
 func (c *Cache) applyInstance(e store.Event[ecs.ContainerInstance]) {
 	apply(c, e, &c.instRev, func(s *scheduler.Snapshot, v *ecs.ContainerInstance) {
-		s.PutInstance(fromRecord(v, e.Revision))
+		inst := fromRecord(v, e.Revision)
+		if r, ok := c.usage[v.Cluster+"/"+v.ID]; ok {
+			inst = withRemaining(inst, r)
+		}
+		s.PutInstance(inst)
 	}, (*scheduler.Snapshot).RemoveInstance)
+}
+
+func (c *Cache) applyUsage(e store.Event[store.InstanceUsage]) {
+	cluster, id := splitKey(e.Key)
+	apply(c, e, &c.usageRev, func(s *scheduler.Snapshot, u *store.InstanceUsage) {
+		r := remainingOf(u.Remaining, e.Revision)
+		c.usage[cluster+"/"+id] = r
+		s.PutRemaining(id, r)
+	}, func(*scheduler.Snapshot, string) { delete(c.usage, cluster+"/"+id) })
 }
 
 func (c *Cache) applyTask(e store.Event[store.TaskPlacement]) {
@@ -240,7 +272,7 @@ func (c *Cache) Sync(ctx context.Context) error {
 	asked := false
 	for {
 		c.mu.Lock()
-		done, wake := min(c.instRev, c.taskRev) >= target, c.changed
+		done, wake := min(c.instRev, c.usageRev, c.taskRev) >= target, c.changed
 		c.mu.Unlock()
 		if done {
 			return nil
@@ -301,12 +333,13 @@ func (c *Cache) Await(ctx context.Context, cluster, id string, rev int64) error 
 	}
 }
 
-// fromRecord flattens a stored instance for the scheduler.
+// fromRecord flattens a stored instance, with the accounting its record
+// carries, for the scheduler.
 func fromRecord(i *ecs.ContainerInstance, rev int64) scheduler.Instance {
 	out := scheduler.Instance{
 		ID: i.ID, ARN: i.ARN, Status: i.Status, Connected: i.AgentConnected,
 		EC2InstanceID: i.EC2InstanceID, RegisteredAt: i.RegisteredAt,
-		Attributes: make(map[string]string, len(i.Attributes)), Revision: rev,
+		Attributes: make(map[string]string, len(i.Attributes)),
 	}
 	if i.VersionInfo != nil && i.VersionInfo.AgentVersion != nil {
 		out.AgentVersion = *i.VersionInfo.AgentVersion
@@ -316,7 +349,13 @@ func fromRecord(i *ecs.ContainerInstance, rev int64) scheduler.Instance {
 			out.Attributes[*a.Name] = deref(a.Value)
 		}
 	}
-	for _, r := range i.Remaining {
+	return withRemaining(out, remainingOf(i.Remaining, rev))
+}
+
+// remainingOf flattens an instance's remaining resources at revision rev.
+func remainingOf(resources []wire.Resource, rev int64) scheduler.Remaining {
+	out := scheduler.Remaining{Revision: rev}
+	for _, r := range resources {
 		switch deref(r.Name) {
 		case ecs.ResourceCPU:
 			out.CPU = intOf(r)
@@ -329,6 +368,12 @@ func fromRecord(i *ecs.ContainerInstance, rev int64) scheduler.Instance {
 		}
 	}
 	return out
+}
+
+// withRemaining is inst with the accounting r.
+func withRemaining(inst scheduler.Instance, r scheduler.Remaining) scheduler.Instance {
+	inst.CPU, inst.Memory, inst.Ports, inst.PortsUDP, inst.Revision = r.CPU, r.Memory, r.Ports, r.PortsUDP, r.Revision
+	return inst
 }
 
 func intOf(r wire.Resource) int32 {

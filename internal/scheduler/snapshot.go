@@ -28,6 +28,16 @@ type Instance struct {
 	Revision int64
 }
 
+// Remaining is an instance's accounting as its record states it at
+// Revision: what remains of its CPU and memory, and the host ports in use.
+// It is the part of an instance that every placement and every stopped
+// task changes (see Snapshot.PutRemaining).
+type Remaining struct {
+	CPU, Memory     int32
+	Ports, PortsUDP []string
+	Revision        int64
+}
+
 // Task is what the scheduler needs of a task: where it runs, its group,
 // and whether it counts as running.
 type Task struct {
@@ -206,10 +216,7 @@ func (s *Snapshot) Revision(id string) int64 {
 func (s *Snapshot) PutInstance(inst Instance) {
 	n := s.nodeFor(inst.ID)
 	s.setRecord(n, func() { n.Instance, n.known = inst, true })
-	n.assumed = slices.DeleteFunc(n.assumed, func(a *assumption) bool {
-		return a.committedAt != 0 && a.committedAt <= inst.Revision
-	})
-	s.recompute(n)
+	s.settle(n)
 	for _, c := range s.cols {
 		s.relabel(c, n)
 	}
@@ -218,6 +225,30 @@ func (s *Snapshot) PutInstance(inst Instance) {
 			m[n.idx] = memoUnknown
 		}
 	}
+}
+
+// PutRemaining replaces what instance id's record says remains of it, as
+// of r.Revision, and keeps the rest of the record: the change placement
+// and task stops make. Assumptions committed at or before r.Revision are
+// in the accounting now, so they are dropped; the instance's attributes
+// have not changed, so its spread labels and memoized constraint answers
+// stand. An instance whose record is not known is left alone.
+func (s *Snapshot) PutRemaining(id string, r Remaining) {
+	n := s.byID[id]
+	if n == nil || !n.known {
+		return
+	}
+	n.CPU, n.Memory, n.Ports, n.PortsUDP, n.Revision = r.CPU, r.Memory, r.Ports, r.PortsUDP, r.Revision
+	s.settle(n)
+}
+
+// settle drops n's assumptions that its record's revision accounts for,
+// and derives its effective resources again.
+func (s *Snapshot) settle(n *node) {
+	n.assumed = slices.DeleteFunc(n.assumed, func(a *assumption) bool {
+		return a.committedAt != 0 && a.committedAt <= n.Revision
+	})
+	s.recompute(n)
 }
 
 // RemoveInstance forgets an instance's record; it takes no more tasks.

@@ -26,14 +26,17 @@ func TestSnapshotAssumptionLifecycle(t *testing.T) {
 		{"an older record does not end it", func(s *Snapshot) {
 			s.PutInstance(inst("a", mem(2048), func(i *Instance) { i.Revision = 11 }))
 		}, 1536, 1},
-		{"the commit's record ends it", func(s *Snapshot) {
-			s.PutInstance(inst("a", mem(1536), func(i *Instance) { i.Revision = 12 }))
+		{"the commit's accounting ends it", func(s *Snapshot) {
+			s.PutRemaining("a", Remaining{CPU: 4096, Memory: 1536, Revision: 12})
 		}, 1536, 1},
 		{"another assumed", func(s *Snapshot) { s.Assume("t2", "a", "family:web", needs) }, 1024, 2},
 		{"its commit failed", func(s *Snapshot) { s.Forget([]string{"t2"}) }, 1536, 1},
 		{"the first task stops", func(s *Snapshot) {
 			s.PutTask(Task{ID: "t1", InstanceID: "a", Group: "family:web", Stopped: true})
 			s.PutInstance(inst("a", mem(2048), func(i *Instance) { i.Revision = 20 }))
+		}, 2048, 0},
+		{"accounting of an unknown instance is ignored", func(s *Snapshot) {
+			s.PutRemaining("b", Remaining{Memory: 1, Revision: 21})
 		}, 2048, 0},
 	}
 	s := NewSnapshot()

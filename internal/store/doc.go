@@ -19,6 +19,7 @@
 //	taskdef-families/<family>                    family record: last revision ever issued, count of ACTIVE revisions
 //	taskdefs/<family>#<revision, 10 digits>      ecs.TaskDefinition
 //	instances/<cluster>/<instance id>            ecs.ContainerInstance
+//	instance-usage/<cluster>/<instance id>       InstanceUsage: the instance's Version and Remaining, which win over the record's
 //	cluster-membership/<cluster>                 registration and service-creation counter, guards DeleteCluster
 //	tasks/<cluster>/<task id>                    ecs.Task
 //	instance-tasks/<cluster>/<instance id>/<id>  empty: the index of an instance's tasks

@@ -246,7 +246,8 @@ func TestTxRollbackUndoesReadsWritesAndHooksSinceTheSavepoint(t *testing.T) {
 func TestTxSharesDecodedInstancesCopyOnWrite(t *testing.T) {
 	cache := newBoundedMap[cachedKV](16)
 	key := instanceKey("c", "i1")
-	cache.put(key, cachedKV{value: []byte(`{"id":"i1","cluster":"c","version":1}`), modRev: 5})
+	cache.put(key, cachedKV{value: []byte(`{"id":"i1","cluster":"c"}`), modRev: 5})
+	cache.put(instanceUsageKey("c", "i1"), cachedKV{value: []byte(`{"version":1}`), modRev: 6})
 	newCachedTx := func() *Tx {
 		tx := newTx(context.Background(), nil, cache, true)
 		tx.decoded = newBoundedMap[decoded](decodeCacheSize)
@@ -255,8 +256,8 @@ func TestTxSharesDecodedInstancesCopyOnWrite(t *testing.T) {
 	get := func(tx *Tx) *ecs.ContainerInstance {
 		t.Helper()
 		i, rev, err := tx.GetInstanceRev("c", "i1")
-		if err != nil || rev != 5 {
-			t.Fatalf("GetInstanceRev = rev %d, %v; want rev 5", rev, err)
+		if err != nil || rev != 6 {
+			t.Fatalf("GetInstanceRev = rev %d, %v; want rev 6 (its accounting's)", rev, err)
 		}
 		return i
 	}
@@ -274,12 +275,15 @@ func TestTxSharesDecodedInstancesCopyOnWrite(t *testing.T) {
 	sp := tx.savepoint()
 	written := get(tx)
 	written.Version = 2
-	if err := tx.PutInstanceShared(written); err != nil {
+	if err := tx.PutInstanceUsage(written); err != nil {
 		t.Fatal(err)
 	}
 	written.Version = 3 // the writer's own copy; what was written stays
 	if got := get(tx); got.Version != 2 {
-		t.Errorf("read after PutInstanceShared: version %d, want 2", got.Version)
+		t.Errorf("read after PutInstanceUsage: version %d, want 2", got.Version)
+	}
+	if _, written := tx.pending[key]; written {
+		t.Error("PutInstanceUsage wrote the record besides its accounting")
 	}
 	tx.rollback(sp)
 	if got := get(tx); got.Version != 1 {

@@ -31,3 +31,81 @@ func TestInstanceIdentityDecodesFromStoredInstances(t *testing.T) {
 		t.Errorf("identity of a missing instance: err %v, want ErrNotFound", err)
 	}
 }
+
+// An instance's accounting lives under a key of its own: placement and
+// release write only that key, readers see it merged into the record, and
+// a record written before the split keeps its inline accounting.
+func TestInstanceAccountingLivesApart(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	cpuName, intType := ecs.ResourceCPU, "INTEGER"
+	withCPU := func(v int32) []wire.Resource {
+		return []wire.Resource{{Name: &cpuName, Type: &intType, IntegerValue: &v}}
+	}
+	cpuOf := func(i *ecs.ContainerInstance) int32 { return *i.Remaining[0].IntegerValue }
+	inst := &ecs.ContainerInstance{ID: "i1", Cluster: "c", Status: ecs.InstanceActive, AgentConnected: true,
+		Version: 1, Registered: withCPU(1024), Remaining: withCPU(1024)}
+	if _, err := s.Update(ctx, func(tx *Tx) error { return tx.PutInstance(inst) }); err != nil {
+		t.Fatal(err)
+	}
+	modRev := func(key string) int64 {
+		t.Helper()
+		resp, err := s.Client().Get(ctx, key)
+		if err != nil || len(resp.Kvs) == 0 {
+			t.Fatalf("get %s: %v (found %d)", key, err, len(resp.Kvs))
+		}
+		return resp.Kvs[0].ModRevision
+	}
+	recordRev := modRev(instanceKey("c", "i1"))
+
+	var readRev int64
+	holdRev, err := s.Update(ctx, func(tx *Tx) error {
+		i, rev, err := tx.GetInstanceRev("c", "i1")
+		if err != nil {
+			return err
+		}
+		readRev = rev
+		i.Hold(ecs.Requirements{CPU: 256})
+		return tx.PutInstanceUsage(i)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := modRev(instanceKey("c", "i1")); got != recordRev {
+		t.Errorf("the record was rewritten by a hold (mod revision %d → %d)", recordRev, got)
+	}
+	if got := modRev(instanceUsageKey("c", "i1")); got != holdRev || readRev != recordRev {
+		t.Errorf("usage mod revision %d after the hold at %d; read at %d, want the registration's %d", got, holdRev, readRev, recordRev)
+	}
+	got, err := s.GetInstance(ctx, "c", "i1")
+	if err != nil || got.Version != 2 || cpuOf(got) != 768 || !got.AgentConnected {
+		t.Fatalf("GetInstance after the hold = %+v, %v; want version 2, 768 CPU remaining, the record's fields", got, err)
+	}
+	if _, err := s.Update(ctx, func(tx *Tx) error {
+		i, err := tx.GetInstance("c", "i1")
+		if err == nil && (i.Version != 2 || cpuOf(i) != 768) {
+			t.Errorf("tx.GetInstance after the hold: version %d, CPU %d; want 2, 768", i.Version, cpuOf(i))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	old := `{"id":"i2","cluster":"c","status":"ACTIVE","version":7,"remaining":[{"name":"CPU","type":"INTEGER","integerValue":512}]}`
+	resp, err := s.Client().Put(ctx, instanceKey("c", "i2"), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetInstance(ctx, "c", "i2"); err != nil || got.Version != 7 || cpuOf(got) != 512 {
+		t.Errorf("a record without accounting apart = %+v, %v; want its own version 7 and 512 CPU", got, err)
+	}
+	if _, err := s.Update(ctx, func(tx *Tx) error {
+		_, rev, err := tx.GetInstanceRev("c", "i2")
+		if err == nil && rev != resp.Header.Revision {
+			t.Errorf("GetInstanceRev of a record without accounting apart: rev %d, want the record's %d", rev, resp.Header.Revision)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

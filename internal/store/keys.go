@@ -10,7 +10,10 @@ const (
 	taskDefsPrefix        = root + "taskdefs/"
 	accountSettingsPrefix = root + "account-settings/"
 	instancesPrefix       = root + "instances/"
-	tasksPrefix           = root + "tasks/"
+	// instanceUsagePrefix holds each instance's accounting apart from its
+	// record (see InstanceUsage).
+	instanceUsagePrefix = root + "instance-usage/"
+	tasksPrefix         = root + "tasks/"
 	// instanceTasksIndexPrefix holds one empty key per task under its
 	// container instance, so an agent's tasks are listed without scanning
 	// the cluster's.
@@ -31,6 +34,7 @@ func accountSettingKey(principal, name string) string { return accountSettingPre
 
 func clusterInstancesPrefix(cluster string) string { return instancesPrefix + cluster + "/" }
 func instanceKey(cluster, id string) string        { return clusterInstancesPrefix(cluster) + id }
+func instanceUsageKey(cluster, id string) string   { return instanceUsagePrefix + cluster + "/" + id }
 
 func clusterTasksPrefix(cluster string) string { return tasksPrefix + cluster + "/" }
 func taskKey(cluster, id string) string        { return clusterTasksPrefix(cluster) + id }

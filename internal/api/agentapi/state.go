@@ -84,7 +84,7 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 			}
 		}
 		if owner != nil {
-			return tx.PutInstanceShared(owner)
+			return tx.PutInstanceUsage(owner)
 		}
 		return nil
 	})
