@@ -10,9 +10,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
+	"github.com/berth-org/berth/internal/gctune"
 	"github.com/berth-org/berth/internal/version"
 )
 
@@ -27,22 +27,16 @@ Usage:
 Run 'berth <command> -h' for the flags of a command.
 `
 
-// defaultGCPercent is the garbage collector's target when GOGC is not set.
-// The control plane's live heap is small (tens of MiB) and its requests
-// allocate briefly; at Go's default of 100 it collected about 13 times a
-// second under load, and 400 measured 11–17% more DescribeTaskDefinition
-// throughput with lower p99 (docs/performance.md). Set GOGC to override.
-const defaultGCPercent = 400
-
 func main() {
-	// Only the control plane trades memory for throughput; an agent runs
-	// on every machine beside its tasks and keeps Go's default, so its
-	// memory stays small (docs/performance.md, "Task start benchmark").
-	if os.Getenv("GOGC") == "" && len(os.Args) > 1 && (os.Args[1] == "server" || os.Args[1] == "dev") {
-		debug.SetGCPercent(defaultGCPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Only the control plane tunes its collector (a fixed headroom past
+	// its live heap: see gctune); an agent runs on every machine beside
+	// its tasks and keeps Go's default, so its memory stays small
+	// (docs/performance.md, "Task start benchmark").
+	if os.Getenv("GOGC") == "" && len(os.Args) > 1 && (os.Args[1] == "server" || os.Args[1] == "dev") {
+		go gctune.Run(ctx)
+	}
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "berth:", err)
