@@ -73,13 +73,13 @@ const MaxStopReasonLength = 255
 // bumped by every write, as ECS bumps it on every state change.
 type Task struct {
 	ID                   string             `json:"id"`
-	ARN                  string             `json:"arn"`
+	ARN                  string             `json:"arn,omitempty"`
 	Cluster              string             `json:"cluster"`
-	ClusterARN           string             `json:"clusterArn"`
+	ClusterARN           string             `json:"clusterArn,omitempty"`
 	TaskDefinitionARN    string             `json:"taskDefinitionArn"`
 	Family               string             `json:"family"`
 	ContainerInstanceID  string             `json:"containerInstanceId"`
-	ContainerInstanceARN string             `json:"containerInstanceArn"`
+	ContainerInstanceARN string             `json:"containerInstanceArn,omitempty"`
 	AvailabilityZone     string             `json:"availabilityZone,omitempty"`
 	Group                string             `json:"group"`
 	StartedBy            string             `json:"startedBy,omitempty"`

@@ -51,9 +51,32 @@ func decodeAt[T any](c *boundedMap[decoded], key string, raw []byte, modRev int6
 		}
 	}
 	v := new(T)
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := unmarshalJSON(raw, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	c.put(key, decoded{modRev: modRev, value: v, size: len(key) + 2*len(raw) + decodeEntryOverhead})
 	return v, nil
+}
+
+// unmarshalJSON is json.Unmarshal, calling a value's own UnmarshalJSON
+// directly: json.Unmarshal would first scan the whole value twice (to
+// validate it, then to find its end) before handing it over, and a task
+// (ecs.Task has its own encoding) is decoded on every read and report.
+// The method decodes with encoding/json itself, which still rejects
+// malformed input.
+func unmarshalJSON(raw []byte, v any) error {
+	if u, ok := v.(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(raw)
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// marshalJSON is json.Marshal, calling a value's own MarshalJSON
+// directly: json.Marshal would scan its output again to compact and
+// validate it, which doubled the cost of encoding a task.
+func marshalJSON(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(v)
 }

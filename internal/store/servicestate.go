@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -150,7 +149,7 @@ func classify(key string) (Change, bool) {
 
 func decodeAs[T any](raw []byte) (*T, error) {
 	v := new(T)
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := unmarshalJSON(raw, v); err != nil {
 		return nil, err
 	}
 	return v, nil

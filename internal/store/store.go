@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -363,7 +362,7 @@ func getJSON[T any](tx *Tx, key string) (*T, error) {
 		return nil, err
 	}
 	v := new(T)
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := unmarshalJSON(raw, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return v, nil
@@ -401,7 +400,7 @@ func getShared[T any](tx *Tx, key string) (*T, error) {
 // keeps its own v, and must not modify in place what v's slices, maps and
 // pointers refer to.
 func putShared[T any](tx *Tx, key string, v *T) error {
-	raw, err := json.Marshal(v)
+	raw, err := marshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", key, err)
 	}
@@ -411,7 +410,7 @@ func putShared[T any](tx *Tx, key string, v *T) error {
 }
 
 func putJSON(tx *Tx, key string, v any) error {
-	raw, err := json.Marshal(v)
+	raw, err := marshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", key, err)
 	}

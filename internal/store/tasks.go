@@ -97,7 +97,7 @@ type TaskRoute struct {
 
 // RouteOf is t's TaskRoute, with t encoded as its record.
 func RouteOf(t *ecs.Task) (*TaskRoute, error) {
-	raw, err := json.Marshal(t)
+	raw, err := marshalJSON(t)
 	if err != nil {
 		return nil, fmt.Errorf("encode task %s: %w", t.ID, err)
 	}

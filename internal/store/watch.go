@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -103,7 +102,7 @@ func decodeEvent[T any](ev *clientv3.Event) (Event[T], error) {
 		return e, nil
 	}
 	e.Value = new(T)
-	if err := json.Unmarshal(ev.Kv.Value, e.Value); err != nil {
+	if err := unmarshalJSON(ev.Kv.Value, e.Value); err != nil {
 		return e, fmt.Errorf("decode %s: %w", ev.Kv.Key, err)
 	}
 	return e, nil
