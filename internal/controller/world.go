@@ -72,6 +72,10 @@ func serviceOf(t *ecs.Task) (serviceKey, bool) {
 // apply records one change and says which services it concerns.
 func (w *world) apply(ch store.Change) []serviceKey {
 	switch {
+	case ch.Kind == store.ChangeCapacity:
+		// Capacity held or freed: a service with tasks it could not
+		// place tries again at once.
+		return w.clusterServices(ch.Cluster)
 	case ch.Service != nil:
 		return w.putService(ch.Service, ch.Revision)
 	case ch.Task != nil:
@@ -117,9 +121,34 @@ func (w *world) putTask(t *ecs.Task) []serviceKey {
 	if w.tasks[k] == nil {
 		w.tasks[k] = map[string]*ecs.Task{}
 	}
+	prev := w.tasks[k][t.ID]
 	w.tasks[k][t.ID] = t
 	w.taskService[t.Cluster+"/"+t.ID] = k
-	return []serviceKey{k}
+	out := []serviceKey{k}
+	if stopped(t) && (prev == nil || !stopped(prev)) && !w.isDaemon(k) {
+		// A DAEMON task on a draining instance stops only after the
+		// REPLICA tasks there (replicaTasks): this may be the last.
+		out = append(out, w.daemonServices(t.Cluster)...)
+	}
+	return out
+}
+
+func stopped(t *ecs.Task) bool { return t.Known.LastStatus == ecs.TaskStopped }
+
+func (w *world) isDaemon(k serviceKey) bool {
+	svc := w.services[k]
+	return svc != nil && svc.SchedulingStrategy == ecs.SchedulingDaemon
+}
+
+// daemonServices are the cluster's DAEMON services.
+func (w *world) daemonServices(cluster string) []serviceKey {
+	var out []serviceKey
+	for _, k := range w.clusterServices(cluster) {
+		if w.isDaemon(k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // deleteTask forgets a task whose record is gone (purged after its
@@ -213,12 +242,11 @@ func (w *world) clusterServices(cluster string) []serviceKey {
 func (w *world) replicaTasks(cluster string) map[string]int {
 	out := map[string]int{}
 	for k, tasks := range w.tasks {
-		svc := w.services[k]
-		if k.cluster != cluster || svc == nil || svc.SchedulingStrategy == ecs.SchedulingDaemon {
+		if k.cluster != cluster || w.services[k] == nil || w.isDaemon(k) {
 			continue
 		}
 		for _, t := range tasks {
-			if t.Known.LastStatus != ecs.TaskStopped {
+			if !stopped(t) {
 				out[t.ContainerInstanceID]++
 			}
 		}

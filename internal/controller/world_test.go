@@ -28,7 +28,12 @@ func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
 		{"one in another cluster", store.Change{Service: other, Revision: 7}, []serviceKey{{"dev", "web"}}},
 		{"a service's task concerns its service", store.Change{Task: task}, []serviceKey{{"prod", "web"}}},
 		{"a standalone task concerns none", store.Change{Task: standalone}, nil},
+		{"a REPLICA task stopping concerns the cluster's DAEMON services too: one may wait for it on a draining instance",
+			store.Change{Task: stoppedTask(task)}, []serviceKey{{"prod", "api"}, {"prod", "web"}}},
+		{"once stopped, its next change concerns its service alone", store.Change{Task: stoppedTask(task)}, []serviceKey{{"prod", "web"}}},
 		{"an instance concerns every service of its cluster", store.Change{Instance: &ecs.ContainerInstance{Cluster: "prod", ID: "i1"}},
+			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
+		{"an instance's capacity concerns every service of its cluster", store.Change{Kind: store.ChangeCapacity, Cluster: "prod", ID: "i1"},
 			[]serviceKey{{"prod", "api"}, {"prod", "web"}}},
 		{"a task's deletion finds its service", store.Change{Kind: store.ChangeTask, Cluster: "prod", ID: "t1"}, []serviceKey{{"prod", "web"}}},
 		{"an unknown task's deletion concerns none", store.Change{Kind: store.ChangeTask, Cluster: "prod", ID: "t2"}, nil},
@@ -53,6 +58,12 @@ func TestWorldSaysWhichServicesAChangeConcerns(t *testing.T) {
 	if w.serviceRev[serviceKey{"prod", "web"}] != 5 || w.services[serviceKey{"dev", "web"}] != nil {
 		t.Errorf("world services %v at %v; want prod/web at 5 and no dev/web", w.services, w.serviceRev)
 	}
+}
+
+func stoppedTask(t *ecs.Task) *ecs.Task {
+	c := *t
+	c.Known.LastStatus = ecs.TaskStopped
+	return &c
 }
 
 func withLostAfter(cluster, value string) *ecs.Cluster {

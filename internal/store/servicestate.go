@@ -39,6 +39,9 @@ const (
 	ChangeInstance
 	ChangeCluster
 	ChangeDowntime
+	// ChangeCapacity: an instance's accounting changed (InstanceUsage),
+	// a task held or released resources there. It carries no value.
+	ChangeCapacity
 )
 
 // serviceTaskMark is how a service's task reads in its record: its group
@@ -138,7 +141,7 @@ func classify(key string) (Change, bool) {
 	for _, p := range []struct {
 		prefix string
 		kind   ChangeKind
-	}{{servicesPrefix, ChangeService}, {tasksPrefix, ChangeTask}, {instancesPrefix, ChangeInstance}} {
+	}{{servicesPrefix, ChangeService}, {tasksPrefix, ChangeTask}, {instancesPrefix, ChangeInstance}, {instanceUsagePrefix, ChangeCapacity}} {
 		if rest, ok := strings.CutPrefix(key, p.prefix); ok {
 			cluster, id, ok := strings.Cut(rest, "/")
 			return Change{Kind: p.kind, Cluster: cluster, ID: id}, ok
