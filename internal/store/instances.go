@@ -18,8 +18,9 @@ import (
 // record: its Version and what remains of it. Placement and release
 // change only these, on every RunTask and every stopped task; rewriting
 // the whole record instead (3.5 KB, most of it ~30 capability
-// attributes) wrote about a third of etcd's bytes in bench-placement, and
-// woke every watcher of instances. A record written before the split has
+// attributes) wrote it once per host per commit, and every watcher of
+// instances decoded it (the placement cache, the service controller),
+// where a usage record is about 290 bytes. A record written before the split has
 // no usage key and keeps its accounting inline; the usage key, once
 // written, wins.
 type InstanceUsage struct {
