@@ -118,7 +118,7 @@ func (c *Cache) session(ctx context.Context) error {
 	if err == nil {
 		err = c.st.ForEachInstanceUsage(ctx, func(cluster, id string, u *store.InstanceUsage) bool {
 			r := remainingOf(u.Remaining, rev)
-			usage[cluster+"/"+id] = r
+			usage[usageKey(cluster, id)] = r
 			snap(cluster).PutRemaining(id, r)
 			return true
 		})
@@ -170,7 +170,7 @@ func watchEnded(errc <-chan error) error {
 func (c *Cache) applyInstance(e store.Event[ecs.ContainerInstance]) {
 	apply(c, e, &c.instRev, func(s *scheduler.Snapshot, v *ecs.ContainerInstance) {
 		inst := fromRecord(v, e.Revision)
-		if r, ok := c.usage[v.Cluster+"/"+v.ID]; ok {
+		if r, ok := c.usage[usageKey(v.Cluster, v.ID)]; ok {
 			inst = withRemaining(inst, r)
 		}
 		s.PutInstance(inst)
@@ -181,9 +181,9 @@ func (c *Cache) applyUsage(e store.Event[store.InstanceUsage]) {
 	cluster, id := splitKey(e.Key)
 	apply(c, e, &c.usageRev, func(s *scheduler.Snapshot, u *store.InstanceUsage) {
 		r := remainingOf(u.Remaining, e.Revision)
-		c.usage[cluster+"/"+id] = r
+		c.usage[usageKey(cluster, id)] = r
 		s.PutRemaining(id, r)
-	}, func(*scheduler.Snapshot, string) { delete(c.usage, cluster+"/"+id) })
+	}, func(*scheduler.Snapshot, string) { delete(c.usage, usageKey(cluster, id)) })
 }
 
 func (c *Cache) applyTask(e store.Event[store.TaskPlacement]) {
@@ -369,6 +369,9 @@ func remainingOf(resources []wire.Resource, rev int64) scheduler.Remaining {
 	}
 	return out
 }
+
+// usageKey is an instance's key in Cache.usage.
+func usageKey(cluster, id string) string { return cluster + "/" + id }
 
 // withRemaining is inst with the accounting r.
 func withRemaining(inst scheduler.Instance, r scheduler.Remaining) scheduler.Instance {

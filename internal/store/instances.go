@@ -20,9 +20,9 @@ import (
 // the whole record instead (3.5 KB, most of it ~30 capability
 // attributes) wrote it once per host per commit, and every watcher of
 // instances decoded it (the placement cache, the service controller),
-// where a usage record is about 290 bytes. A record written before the split has
-// no usage key and keeps its accounting inline; the usage key, once
-// written, wins.
+// where a usage record is about 290 bytes. A record written before the
+// split has no usage key and keeps its accounting inline; the usage key,
+// once written, wins.
 type InstanceUsage struct {
 	Version   int64           `json:"version"`
 	Remaining []wire.Resource `json:"remaining"`
