@@ -157,7 +157,6 @@ type Tx struct {
 	cache   *boundedMap[cachedKV]
 	decoded *boundedMap[decoded] // the store's decoded values (getShared); nil: none
 	cached  bool                 // reads may come from cache
-	usedHit bool                 // some read came from cache
 	reads   map[string]int64     // key → mod revision when read; 0 = absent
 	pending map[string]write     // key → buffered write
 	order   []string             // keys of pending, in first-write order
@@ -203,7 +202,6 @@ func (tx *Tx) get(key string) ([]byte, error) {
 	e, hit := cachedKV{}, false
 	if tx.cached {
 		e, hit = tx.cache.get(key)
-		tx.usedHit = tx.usedHit || hit
 	}
 	if !hit {
 		var err error
@@ -311,11 +309,22 @@ func (tx *Tx) write(key string, w write) {
 }
 
 // commit applies the buffered writes if every key read is unchanged. A
-// transaction that wrote nothing commits nothing; if it read from the
-// cache, its reads are still checked, so a read-only transaction never
-// returns stale values.
+// transaction that wrote nothing commits nothing, but its reads are still
+// checked, linearizably, so a read-only transaction never returns stale
+// values.
+//
+// Reads are serializable (local to the member) and checked only here.
+// That matters even on one member: etcd tells watchers of a write before
+// the write is readable (watchableStoreTxnWrite.End notifies, then ends
+// the write), so a controller that reads on a watch event can read the
+// state from before it. A transaction of compares alone would not catch
+// that: etcd runs it as a serializable read too. A linearizable range in
+// it (readBarrier) makes etcd wait until the member has applied every
+// committed write, the one the event told of included, before comparing.
+// (A service created that way looked deleted to the service controller,
+// which then never started its tasks.)
 func (tx *Tx) commit() (rev int64, ok bool, err error) {
-	if len(tx.pending) == 0 && !tx.usedHit {
+	if len(tx.pending) == 0 && len(tx.reads) == 0 {
 		return 0, true, nil
 	}
 	cmps := make([]clientv3.Cmp, 0, len(tx.reads))
@@ -330,6 +339,9 @@ func (tx *Tx) commit() (rev int64, ok bool, err error) {
 			ops = append(ops, clientv3.OpPut(key, string(w.value), clientv3.WithLease(w.lease)))
 		}
 	}
+	if len(ops) == 0 {
+		ops = append(ops, readBarrier)
+	}
 	ctx, cancel := context.WithTimeout(tx.ctx, opTimeout)
 	defer cancel()
 	resp, err := tx.kv.Txn(ctx).If(cmps...).Then(ops...).Commit()
@@ -339,7 +351,7 @@ func (tx *Tx) commit() (rev int64, ok bool, err error) {
 	if !resp.Succeeded {
 		return 0, false, nil
 	}
-	if len(ops) == 0 {
+	if len(tx.pending) == 0 {
 		return 0, true, nil
 	}
 	// Every key the commit wrote now has the commit's revision as its mod
@@ -354,6 +366,11 @@ func (tx *Tx) commit() (rev int64, ok bool, err error) {
 	}
 	return resp.Header.Revision, true, nil
 }
+
+// readBarrier is a linearizable read of nothing much (one key's count):
+// in a transaction, it makes etcd run the transaction only once the member
+// has applied every write committed before it (see commit).
+var readBarrier = clientv3.OpGet(root+"read-barrier", clientv3.WithCountOnly())
 
 // getJSON decodes the value at key into a new T.
 func getJSON[T any](tx *Tx, key string) (*T, error) {

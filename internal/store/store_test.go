@@ -404,3 +404,72 @@ func TestTransactionsSeeOtherReplicasWrites(t *testing.T) {
 		t.Fatalf("read-only transaction on a saw %s, want b's INACTIVE", seen)
 	}
 }
+
+// TestTransactionsOnAWatchEventSeeTheEventsWrite: etcd tells watchers of a
+// write before a local read shows it, so a reader that acts on a watch
+// event, as the service controller does, may read the state from before
+// the event. Its transaction must not return that: a read-only one is
+// checked linearizably at commit and runs again on fresh reads. Here the
+// reader has the key cached as absent (it looked before the write) and
+// reads it again in a transaction on each event for it; every one must
+// find it. Run with -race, the unchecked version failed within a few
+// hundred writes.
+func TestTransactionsOnAWatchEventSeeTheEventsWrite(t *testing.T) {
+	e := newTestEtcd(t)
+	writer, reader := New(e.Client()), New(e.Client()).WithLocalReads()
+	ctx := testCtx(t)
+	const writes = 300
+	name := func(i int) string { return fmt.Sprintf("c%03d", i) }
+	for i := range writes {
+		if _, err := reader.Update(ctx, func(tx *Tx) error {
+			if _, err := tx.GetCluster(name(i)); !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("cluster %s before it was written: %v", name(i), err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rev, err := reader.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, errc := watch[ecs.Cluster](ctx, reader, clustersPrefix, rev+1)
+	written := make(chan error, 1)
+	go func() {
+		for i := range writes {
+			if _, err := writer.Update(ctx, func(tx *Tx) error { return tx.PutCluster(&ecs.Cluster{Name: name(i), Status: ecs.ClusterActive}) }); err != nil {
+				written <- err
+				return
+			}
+		}
+		written <- nil
+	}()
+	for i := range writes {
+		var ev Event[ecs.Cluster]
+		select {
+		case ev = <-events:
+		case err := <-errc:
+			t.Fatalf("watch: %v", err)
+		}
+		// As the controller reads a service: absent is an answer, which
+		// the commit must check, not an error that ends the transaction.
+		var found bool
+		if _, err := reader.Update(ctx, func(tx *Tx) error {
+			_, err := tx.GetCluster(ev.Value.Name)
+			found = err == nil
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !found {
+			t.Fatalf("event %d (cluster %s at revision %d): the reader's transaction found no cluster", i, ev.Value.Name, ev.Revision)
+		}
+	}
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+}
