@@ -105,7 +105,7 @@ func (l *loop) instances(ctx context.Context, k serviceKey, svc *ecs.Service, no
 		return nil, err
 	}
 	// The placement cache must know every instance the world knows.
-	if err := l.Placer.Sync(ctx); err != nil {
+	if err := l.Placer.SyncTo(ctx, l.rev); err != nil {
 		return nil, err
 	}
 	ids := make([]string, len(out))
@@ -165,6 +165,14 @@ func (a *actions) forget(p *placement.Placer) {
 // starts (assumed in the placement snapshot until committed or forgotten).
 func (l *loop) prepare(ctx context.Context, k serviceKey, d reconcile.Decision) (*actions, error) {
 	a := &actions{stops: d.Stop}
+	if len(d.StopSome) > 0 || len(d.Start) > 0 {
+		// Choosing and placing read the placement cache, which must have
+		// what the world has: the instance or the task that made this
+		// step.
+		if err := l.Placer.SyncTo(ctx, l.rev); err != nil {
+			return nil, err
+		}
+	}
 	strategies, err := scheduler.ParseStrategies(d.Service.PlacementStrategy)
 	if err != nil {
 		return nil, fmt.Errorf("service %s: placement strategy: %w", k.name, err)

@@ -267,6 +267,23 @@ func (c *Cache) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.reach(ctx, target)
+}
+
+// SyncTo waits until the snapshots reflect every change up to revision
+// rev, which the caller saw in a watch of its own. Sync cannot serve such
+// a caller: its revision is read locally, and etcd tells watchers of a
+// write before a local read shows it (see store.Tx.commit), so the read
+// can come back one write short of what the caller saw.
+func (c *Cache) SyncTo(ctx context.Context, rev int64) error {
+	if err := c.awaitReady(ctx); err != nil {
+		return err
+	}
+	return c.reach(ctx, rev)
+}
+
+// reach waits, up to awaitTimeout, until every watch has delivered target.
+func (c *Cache) reach(ctx context.Context, target int64) error {
 	ctx, cancel := context.WithTimeout(ctx, awaitTimeout)
 	defer cancel()
 	asked := false

@@ -31,3 +31,30 @@ func TestSyncIsNotBlockedByOtherWatchesOfTheProcess(t *testing.T) {
 		t.Fatalf("Sync after an unrelated write: %v", err)
 	}
 }
+
+// TestSyncToReachesTheRevisionTheCallerSaw: SyncTo returns once every
+// watch of the cache has delivered the revision given (here an unrelated
+// write's, which only a progress report brings), and gives up after
+// awaitTimeout on a revision etcd has not reached.
+func TestSyncToReachesTheRevisionTheCallerSaw(t *testing.T) {
+	ctx := testCtx(t)
+	r := newReplicas(t, 1)[0]
+	resp, err := r.st.Client().Put(ctx, "/berth/v1/task-definitions/web/1", "{}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := resp.Header.Revision
+	if err := r.placer.SyncTo(ctx, rev); err != nil {
+		t.Fatalf("SyncTo(%d): %v", rev, err)
+	}
+	c := r.placer.cache
+	c.mu.Lock()
+	reached := min(c.instRev, c.usageRev, c.taskRev)
+	c.mu.Unlock()
+	if reached < rev {
+		t.Fatalf("after SyncTo(%d) the watches have delivered up to %d", rev, reached)
+	}
+	if err := r.placer.SyncTo(ctx, rev+1000); err == nil {
+		t.Fatalf("SyncTo(%d), a revision etcd has not reached, returned; want it to give up", rev+1000)
+	}
+}

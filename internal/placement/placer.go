@@ -210,6 +210,10 @@ func (p *Placer) replan(plan *Plan, conflicts map[string]int64) {
 // caller checking several instances syncs once first.
 func (p *Placer) Sync(ctx context.Context) error { return p.cache.Sync(ctx) }
 
+// SyncTo waits until the snapshots reflect every change up to revision
+// rev, which the caller saw in a watch of its own (see Cache.SyncTo).
+func (p *Placer) SyncTo(ctx context.Context, rev int64) error { return p.cache.SyncTo(ctx, rev) }
+
 // Check says whether instance id of cluster can take a task of r now ("")
 // or the ECS reason it cannot; StartTask's caller names the instances.
 func (p *Placer) Check(cluster, id string, r *scheduler.Request) (string, error) {
