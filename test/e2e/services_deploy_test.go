@@ -83,7 +83,26 @@ func deployDump(t *testing.T, c *ecs.Client, cluster, name string) {
 		t.Logf("task %s %s: %s/%s/%s startedBy %s, stop %s %q", arnTail(aws.ToString(task.TaskArn)), arnTail(aws.ToString(task.TaskDefinitionArn)),
 			aws.ToString(task.LastStatus), aws.ToString(task.DesiredStatus), task.HealthStatus, aws.ToString(task.StartedBy), task.StopCode, aws.ToString(task.StoppedReason))
 	}
+	t.Logf("shared server's log about cluster %s, and its warnings:\n%s", cluster, serverLogAbout(shared, cluster))
 }
+
+// serverLogAbout is the lines of s's log that name cluster, or that warn
+// or err about anything (a controller's trouble names no cluster), the
+// last serverLogLines of them.
+func serverLogAbout(s *server, cluster string) string {
+	var out []string
+	for line := range strings.Lines(s.log()) {
+		named := strings.Contains(strings.TrimRight(line, "\n")+" ", "cluster="+cluster+" ")
+		if named || strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out[max(len(out)-serverLogLines, 0):], "")
+}
+
+// serverLogLines bounds a failed test's excerpt of the shared server's
+// log: enough for one service's story, not the whole suite's.
+const serverLogLines = 200
 
 // deployUpdate calls UpdateService on the service and returns what it
 // answers.
