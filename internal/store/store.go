@@ -85,9 +85,12 @@ func (s *Store) WithMaxTxnOps(n int) *Store {
 // reads), without a ReadIndex round through raft. They stay linearizable:
 // etcd acknowledges a write only once its member has applied it, so a
 // read that starts after the acknowledgement sees it, and a single member
-// never has a newer leader whose writes it lacks. On a cluster of several
-// members a serializable read may lag; there reads stay etcd's
-// linearizable ones. Each RunTask reads three times outside its
+// never has a newer leader whose writes it lacks. A write that a watch
+// has just delivered is another matter: etcd notifies watchers before the
+// write is readable, so a reader acting on the event syncs to the event's
+// revision (placement.Cache.SyncTo) or reads in a transaction, whose
+// reads commit checks. On a cluster of several members a serializable
+// read may lag; there reads stay etcd's linearizable ones. Each RunTask reads three times outside its
 // transaction (the cluster, the task definition, the revision placement
 // waits for); under load, waiting for their ReadIndex rounds behind the
 // raft loop's applies took a sixth of RunTask's time in bench-placement
