@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,9 +66,12 @@ var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 // apiOptions configure the end-to-end stage.
 type apiOptions struct {
 	instances, tasks, count, clients int
-	externalEtcd                     bool
-	profile                          string // write the server's CPU profile here
-	logDir                           string // write the children's logs here at the end
+	// rate, when set, is the tasks per second offered (open loop; see
+	// slots); 0 runs the clients in a closed loop, as fast as they go.
+	rate         int
+	externalEtcd bool
+	profile      string // write the server's CPU profile here
+	logDir       string // write the children's logs here at the end
 	// rest, when set, is how long the server is left quiet before each
 	// of two more RSS readings: with the instances only, before the
 	// burst, and with the tasks, after it: what the server holds at rest,
@@ -97,6 +99,7 @@ type apiResult struct {
 	goroutinesEnd      int
 	externalEtcd       bool
 	instances, clients int
+	rate               int // tasks/s offered; 0: closed loop
 	rest               time.Duration
 }
 
@@ -164,7 +167,7 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients, rest: o.rest}
+	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients, rate: o.rate, rest: o.rest}
 	if res.rssIdle, err = benchkit.ReadMem(w.server.PID()); err != nil {
 		return nil, err
 	}
@@ -399,11 +402,55 @@ func countConnected(ctx context.Context, c *ecs.Client) (int, error) {
 	return n, nil
 }
 
+// slot is one RunTask call of the measured phase: how many tasks it asks
+// for, and when it was due (zero: when a client takes it).
+type slot struct {
+	n   int32
+	due time.Time
+}
+
+// slots hands out the measured phase's calls until o.tasks are asked for,
+// then closes. Closed loop (o.rate 0): each call is due when a client is
+// free to make it, so the clients go as fast as the server lets them.
+// Open loop: one call of o.count every o.count/o.rate seconds, due then
+// whether a client is free or not, so a stall shows in the latency of
+// every call it holds up, not only the ones in flight (no coordinated
+// omission). Worked example: -rate 4000 with count 10 is a call due every
+// 2.5 ms; a 100 ms stall with every client busy makes the next 40 calls
+// late by up to 100 ms each.
+func slots(ctx context.Context, o apiOptions, t0 time.Time) <-chan slot {
+	out := make(chan slot)
+	go func() {
+		defer close(out)
+		var every time.Duration
+		if o.rate > 0 {
+			every = time.Duration(float64(time.Second) * float64(o.count) / float64(o.rate))
+		}
+		for i, asked := 0, 0; asked < o.tasks; i++ {
+			s := slot{n: int32(min(o.count, o.tasks-asked))}
+			if every > 0 {
+				s.due = t0.Add(time.Duration(i) * every)
+				select {
+				case <-time.After(time.Until(s.due)):
+				case <-ctx.Done():
+					return
+				}
+			}
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+			asked += int(s.n)
+		}
+	}()
+	return out
+}
+
 // place runs the measured phase: o.clients workers, each its own SDK
-// client, calling RunTask until o.tasks are placed.
+// client, calling RunTask as slots hands the calls out.
 func (w *world) place(ctx context.Context, def string, o apiOptions, res *apiResult) error {
 	var (
-		claimed  atomic.Int64
 		mu       sync.Mutex
 		lat      []time.Duration
 		placed   int
@@ -414,18 +461,17 @@ func (w *world) place(ctx context.Context, def string, o apiOptions, res *apiRes
 		return err
 	}
 	t0 := time.Now()
+	calls := slots(ctx, o, t0)
 	var wg sync.WaitGroup
 	for range o.clients {
 		c := benchkit.NewECSClient(w.url, benchRegion, benchKey, nil)
 		wg.Go(func() {
-			for {
-				before := claimed.Add(int64(o.count)) - int64(o.count) // tasks other calls took
-				n := min(int64(o.count), int64(o.tasks)-before)
-				if n <= 0 {
-					return
+			for s := range calls {
+				start := s.due
+				if start.IsZero() {
+					start = time.Now()
 				}
-				start := time.Now()
-				got, err := runTasks(ctx, c, def, int32(n))
+				got, err := runTasks(ctx, c, def, s.n)
 				d := time.Since(start)
 				mu.Lock()
 				lat, placed = append(lat, d), placed+got
@@ -693,8 +739,12 @@ func (r *apiResult) report() string {
 			benchkit.MiB(r.etcdIdle.RSS), benchkit.MiB(r.etcdEnd.RSS), per10k(r.etcdEnd.RSS-r.etcdIdle.RSS))
 	}
 	fmt.Printf("  etcd database file: %.0f MiB\n", float64(r.etcdDBBytes)/(1<<20))
-	return fmt.Sprintf("api_etcd=%s api_clients=%d api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f server_rss_mib_per_10k_tasks=%.1f",
-		etcd, r.clients, r.placed, rate, ms(r.p50), ms(r.p99), per10k(r.rssEnd.RSS-r.rssIdle.RSS)) + rest
+	offered := ""
+	if r.rate > 0 {
+		offered = fmt.Sprintf(" api_offered_tasks_per_s=%d", r.rate)
+	}
+	return fmt.Sprintf("api_etcd=%s api_clients=%d%s api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f server_rss_mib_per_10k_tasks=%.1f",
+		etcd, r.clients, offered, r.placed, rate, ms(r.p50), ms(r.p99), per10k(r.rssEnd.RSS-r.rssIdle.RSS)) + rest
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -58,6 +58,7 @@ func main() {
 	tasks := flag.Int("tasks", 100000, "tasks to place")
 	batch := flag.Int("count", 10, "tasks per request (RunTask's count)")
 	clients := flag.Int("clients", defaultClients, "api: concurrent SDK clients")
+	offered := flag.Int("rate", 0, "api: offer this many tasks per second (open loop; give -clients enough to keep up, e.g. 64); 0: closed loop")
 	external := flag.Bool("external-etcd", false, "api: the server uses an etcd in another process")
 	logDir := flag.String("log-dir", "", "api: write the server's and simulators' logs to DIR/NAME.log at the end")
 	rest := flag.Duration("rest", 0, "api: also read the server's RSS after leaving it quiet this long, before and after the burst (e.g. 60s)")
@@ -76,7 +77,7 @@ func main() {
 	}
 	if *stage == "api" || *stage == "all" {
 		res, err := runAPI(ctx, apiOptions{instances: *instances, tasks: *tasks, count: *batch,
-			clients: *clients, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest})
+			clients: *clients, rate: *offered, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench-placement:", err)
 			os.Exit(1)
