@@ -90,11 +90,12 @@ func (s *Store) WithMaxTxnOps(n int) *Store {
 // write is readable, so a reader acting on the event syncs to the event's
 // revision (placement.Cache.SyncTo) or reads in a transaction, whose
 // reads commit checks. On a cluster of several members a serializable
-// read may lag; there reads stay etcd's linearizable ones. Each RunTask reads three times outside its
-// transaction (the cluster, the task definition, the revision placement
-// waits for); under load, waiting for their ReadIndex rounds behind the
-// raft loop's applies took a sixth of RunTask's time in bench-placement
-// (7.0 of 40 s in a 5 s execution trace of 8 clients).
+// read may lag; there reads stay etcd's linearizable ones. Each RunTask
+// reads three times outside its transaction (the cluster, the task
+// definition, the revision placement waits for); under load, waiting for
+// their ReadIndex rounds behind the raft loop's applies took a sixth of
+// RunTask's time in bench-placement (7.0 of 40 s in a 5 s execution trace
+// of 8 clients).
 func (s *Store) WithLocalReads() *Store {
 	s.readOpts = []clientv3.OpOption{clientv3.WithSerializable()}
 	return s
