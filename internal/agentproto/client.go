@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 const (
@@ -228,7 +229,7 @@ func (s *Session) Next() (Message, error) {
 	for s.scanner.Scan() {
 		s.idle.Reset(streamIdleTimeout)
 		var m Message
-		if err := json.Unmarshal(s.scanner.Bytes(), &m); err != nil {
+		if err := jsondecode.Unmarshal(s.scanner.Bytes(), &m); err != nil {
 			return m, fmt.Errorf("decode session message: %w", err)
 		}
 		if m.Type != MessagePing {

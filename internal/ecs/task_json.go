@@ -3,6 +3,8 @@ package ecs
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // A task is stored (in etcd, in an agent's state file) and sent to its
@@ -46,7 +48,7 @@ func (t Task) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a task stored by MarshalJSON, or whole.
 func (t *Task) UnmarshalJSON(b []byte) error {
 	var s storedTask
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := jsondecode.Unmarshal(b, &s); err != nil {
 		return err
 	}
 	*t = Task(s.taskFields)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/berth-org/berth/internal/jsondecode"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
@@ -58,17 +59,16 @@ func decodeAt[T any](c *boundedMap[decoded], key string, raw []byte, modRev int6
 	return v, nil
 }
 
-// unmarshalJSON is json.Unmarshal, calling a value's own UnmarshalJSON
-// directly: json.Unmarshal would first scan the whole value twice (to
-// validate it, then to find its end) before handing it over, and a task
-// (ecs.Task has its own encoding) is decoded on every read and report.
-// The method decodes with encoding/json itself, which still rejects
-// malformed input.
+// unmarshalJSON is jsondecode.Unmarshal, calling a value's own
+// UnmarshalJSON directly: Unmarshal would first parse the whole value to
+// find its end before handing it over, and a task (ecs.Task has its own
+// encoding) is decoded on every read and report. The method decodes with
+// jsondecode itself, which still rejects malformed input.
 func unmarshalJSON(raw []byte, v any) error {
 	if u, ok := v.(json.Unmarshaler); ok {
 		return u.UnmarshalJSON(raw)
 	}
-	return json.Unmarshal(raw, v)
+	return jsondecode.Unmarshal(raw, v)
 }
 
 // marshalJSON is json.Marshal, calling a value's own MarshalJSON

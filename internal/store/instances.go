@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/jsondecode"
 	"github.com/berth-org/berth/internal/wire"
 )
 
@@ -98,7 +98,7 @@ func (s *Store) GetInstanceIdentity(ctx context.Context, cluster, id string) (*I
 		return nil, ErrNotFound
 	}
 	v := new(InstanceIdentity)
-	if err := json.Unmarshal(resp.Kvs[0].Value, v); err != nil {
+	if err := jsondecode.Unmarshal(resp.Kvs[0].Value, v); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return v, nil

@@ -12,6 +12,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // Services live under services/<cluster>/<name>, one record each, written
@@ -135,7 +136,7 @@ func (s *Store) UpdateService(ctx context.Context, cluster, name string, change 
 			return err
 		}
 		svc := new(ecs.Service)
-		if err := json.Unmarshal(raw, svc); err != nil {
+		if err := jsondecode.Unmarshal(raw, svc); err != nil {
 			return fmt.Errorf("decode %s: %w", key, err)
 		}
 		if err := change(svc); err != nil {

@@ -12,6 +12,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // GetTask reads a task.
@@ -120,7 +121,7 @@ func (s *Store) WatchTaskRoutes(ctx context.Context, fromRev int64, keep func(up
 			return e, true, nil
 		}
 		e.Value = &TaskRoute{Record: ev.Kv.Value}
-		if err := json.Unmarshal(ev.Kv.Value, e.Value); err != nil {
+		if err := jsondecode.Unmarshal(ev.Kv.Value, e.Value); err != nil {
 			return e, false, fmt.Errorf("decode %s: %w", ev.Kv.Key, err)
 		}
 		return e, ev.IsCreate() || keep(e.Value), nil
@@ -157,7 +158,7 @@ func (s *Store) WatchTaskPlacements(ctx context.Context, fromRev int64) (<-chan 
 func (s *Store) ForEachTaskPlacement(ctx context.Context, fn func(*TaskPlacement) bool) error {
 	return s.scan(ctx, tasksPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
 		t := new(TaskPlacement)
-		if err := json.Unmarshal(kv.Value, t); err != nil {
+		if err := jsondecode.Unmarshal(kv.Value, t); err != nil {
 			return false, fmt.Errorf("decode %s: %w", kv.Key, err)
 		}
 		return fn(t), nil

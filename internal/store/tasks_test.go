@@ -12,6 +12,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // placedTask is a task of cluster c on instance inst.
@@ -156,23 +157,36 @@ func BenchmarkDecodeStoredTask(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("ecs.Task", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := json.Unmarshal(raw, new(ecs.Task)); err != nil {
-				b.Fatal(err)
+	decoders := []struct {
+		name      string
+		unmarshal func([]byte, any) error
+	}{
+		{"encoding-json", json.Unmarshal},
+		{"jsondecode", jsondecode.Unmarshal},
+	}
+	for _, d := range decoders {
+		b.Run("ecs.Task/"+d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := d.unmarshal(raw, new(taskFields)); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("TaskPlacement", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := json.Unmarshal(raw, new(TaskPlacement)); err != nil {
-				b.Fatal(err)
+		})
+		b.Run("TaskPlacement/"+d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := d.unmarshal(raw, new(TaskPlacement)); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
+
+// taskFields is ecs.Task without its JSON methods, which decode with
+// jsondecode whichever decoder calls them.
+type taskFields ecs.Task
 
 // WatchTaskRoutes streams every creation, and the updates keep wants, each
 // with its record as stored.

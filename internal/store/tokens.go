@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/berth-org/berth/internal/jsondecode"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
@@ -75,7 +75,7 @@ func tokenExpired(raw []byte, cutoff time.Time) (bool, error) {
 	var rec struct {
 		CreatedAt time.Time `json:"createdAt"`
 	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
+	if err := jsondecode.Unmarshal(raw, &rec); err != nil {
 		return false, err
 	}
 	return rec.CreatedAt.Before(cutoff), nil

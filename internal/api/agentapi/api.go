@@ -15,6 +15,7 @@ import (
 	"github.com/berth-org/berth/internal/arn"
 	"github.com/berth-org/berth/internal/awsjson"
 	"github.com/berth-org/berth/internal/ecs"
+	"github.com/berth-org/berth/internal/jsondecode"
 	"github.com/berth-org/berth/internal/store"
 )
 
@@ -175,7 +176,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 func decodeBody[T any](body []byte) (*T, error) {
 	v := new(T)
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := jsondecode.Unmarshal(body, v); err != nil {
 		return nil, badRequest("The request body is not valid JSON: " + err.Error())
 	}
 	return v, nil
