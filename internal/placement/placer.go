@@ -90,8 +90,9 @@ func (p *Placer) Forget(plan *Plan) {
 // it, so that the commit writes each instance's accounting only if nobody
 // changed it since it was read. It returns the host records to write, by
 // instance id. When tx commits, the snapshot learns the plan's revision
-// before anything else commits (tx.OnCommit), so the next plan bound on
-// the same hosts finds their records accounted for.
+// (tx.OnCommit) before the next group of placements runs (hooks run
+// before UpdateGrouped hands its queue on), so the next plan bound on the
+// same hosts finds their records accounted for.
 //
 // Within a group of transactions (store.UpdateGrouped), a host an earlier
 // member wrote is read as that member left it, with the revision it was

@@ -21,6 +21,15 @@ import (
 // two RunTasks holding resources on one instance add up instead of
 // conflicting.
 //
+// Calls are queued by kind (Queue): RunTask's placements in one queue,
+// agents' state reports in another. Each queue has its own leader, so a
+// group of each can be in etcd at once, where raft writes both in one WAL
+// append and fsync; a RunTask no longer waits for a group of reports to
+// commit before its own group can start. The queues rarely touch the same
+// keys (a report writes its instance only when a task stops and returns
+// what it held); when they do, the group that commits second loses its
+// compare and its functions run again alone, as for any conflict.
+//
 // Worked example: 32 clients each calling RunTask for 10 tasks. Alone,
 // each commit is one transaction of 23 operations (10 tasks, their 10
 // index keys, about 3 instances), and the 32 race on the same 3
@@ -37,6 +46,21 @@ const (
 	// stops well short of it. A single function's writes may exceed it:
 	// they are committed alone, as Update would.
 	maxGroupBytes = 1 << 20
+)
+
+// Queue names a queue of UpdateGrouped calls: calls in one queue are
+// grouped with each other, and the groups of different queues commit
+// concurrently.
+type Queue int
+
+// Queues.
+const (
+	// QueuePlacements is for RunTask's placements: new tasks and the
+	// resources they hold.
+	QueuePlacements Queue = iota
+	// QueueReports is for agents' reports of their tasks' states.
+	QueueReports
+	numQueues
 )
 
 // group is the queue of UpdateGrouped calls waiting to be committed.
@@ -67,9 +91,9 @@ type groupOutcome struct {
 // function whose group loses a compare runs again, alone, through Update.
 // An error from fn rolls back fn's reads and writes only; the others of
 // its group still commit.
-func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx *Tx) error) (int64, error) {
+func (s *Store) UpdateGrouped(ctx context.Context, q Queue, fn func(tx *Tx) error) (int64, error) {
 	j := &groupJob{ctx: ctx, fn: fn, done: make(chan groupOutcome, 1)}
-	g := &s.group
+	g := &s.groups[q]
 	g.mu.Lock()
 	g.queue = append(g.queue, j)
 	lead := !g.leading
@@ -82,7 +106,7 @@ func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx *Tx) error) (int64
 		out = <-j.done
 	}
 	if out.lead {
-		s.leadGroup() // j heads the queue, so it is in this group
+		s.leadGroup(g) // j heads the queue, so it is in this group
 		out = <-j.done
 	}
 	if out.alone {
@@ -91,10 +115,9 @@ func (s *Store) UpdateGrouped(ctx context.Context, fn func(tx *Tx) error) (int64
 	return out.rev, out.err
 }
 
-// leadGroup commits the group at the head of the queue, then hands the
+// leadGroup commits the group at the head of g's queue, then hands the
 // lead to the first caller still queued, if any.
-func (s *Store) leadGroup() {
-	g := &s.group
+func (s *Store) leadGroup(g *group) {
 	g.mu.Lock()
 	batch := g.queue[:min(len(g.queue), maxGroupJobs)]
 	g.queue = g.queue[len(batch):]

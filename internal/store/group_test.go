@@ -52,10 +52,13 @@ func TestUpdateGroupedConcurrentIncrementsAddUpInFewerCommits(t *testing.T) {
 	revs := map[int64]bool{}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
-	for range writers {
+	for w := range writers {
+		// Half in each queue: their groups commit concurrently, and the
+		// second of two to commit loses its compare and runs alone.
+		q := Queue(w % int(numQueues))
 		wg.Go(func() {
 			for range each {
-				rev, err := s.UpdateGrouped(ctx, increment(counterKey))
+				rev, err := s.UpdateGrouped(ctx, q, increment(counterKey))
 				if err != nil {
 					errs <- err
 					return
@@ -184,7 +187,7 @@ func TestCommitGroupLeavesWhatExceedsTheTransactionLimits(t *testing.T) {
 func TestUpdateGroupedRunsAloneAfterLosingACompare(t *testing.T) {
 	s := newTestStore(t)
 	ctx := testCtx(t)
-	if _, err := s.UpdateGrouped(ctx, increment(counterKey)); err != nil {
+	if _, err := s.UpdateGrouped(ctx, QueuePlacements, increment(counterKey)); err != nil {
 		t.Fatal(err)
 	}
 	// Another writer (another replica) changes the key behind this
@@ -192,7 +195,7 @@ func TestUpdateGroupedRunsAloneAfterLosingACompare(t *testing.T) {
 	if _, err := s.cli.Put(ctx, counterKey, "41"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdateGrouped(ctx, increment(counterKey)); err != nil {
+	if _, err := s.UpdateGrouped(ctx, QueuePlacements, increment(counterKey)); err != nil {
 		t.Fatal(err)
 	}
 	if got := readCounter(t, s, counterKey); got != 42 {
@@ -288,5 +291,45 @@ func TestTxSharesDecodedInstancesCopyOnWrite(t *testing.T) {
 	tx.rollback(sp)
 	if got := get(tx); got.Version != 1 {
 		t.Errorf("read after rollback: version %d, want 1 (the shared write undone)", got.Version)
+	}
+}
+
+// A group in one queue commits while a group in the other is still
+// running its functions: a RunTask does not wait behind agents' reports.
+func TestUpdateGroupedQueuesCommitIndependently(t *testing.T) {
+	s := newTestStore(t)
+	ctx := testCtx(t)
+	running, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	reported := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateGrouped(ctx, QueueReports, func(tx *Tx) error {
+			once.Do(func() { close(running) })
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			tx.put(root+"test/report", []byte("1"))
+			return nil
+		})
+		reported <- err
+	}()
+	select {
+	case <-running:
+	case <-ctx.Done():
+		t.Fatal("the report's function never ran")
+	}
+	if _, err := s.UpdateGrouped(ctx, QueuePlacements, put(root+"test/placement", "1")); err != nil {
+		t.Fatalf("placement while a report's group is open: %v", err)
+	}
+	close(release)
+	if err := <-reported; err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	for _, key := range []string{root + "test/placement", root + "test/report"} {
+		if got := readValue(t, s, key); got != "1" {
+			t.Errorf("%s = %q, want 1", key, got)
+		}
 	}
 }

@@ -54,7 +54,7 @@ type Store struct {
 	cli    *clientv3.Client
 	decode *boundedMap[decoded]
 	reads  *boundedMap[cachedKV]
-	group  group // see UpdateGrouped
+	groups [numQueues]group // see UpdateGrouped
 	// maxTxnOps is the etcd server's limit of operations, and of
 	// compares, in one transaction (its --max-txn-ops).
 	maxTxnOps int

@@ -50,7 +50,7 @@ func (a *API) applyReport(ctx context.Context, inst *ecs.ContainerInstance, rep 
 	var ack agentproto.StateAck
 	// Grouped: thousands of agents report at once, and one transaction
 	// for many reports costs one raft entry and one fsync.
-	_, err := a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
+	_, err := a.store.UpdateGrouped(ctx, store.QueueReports, func(tx *store.Tx) error {
 		ack = agentproto.StateAck{}
 		if err := tx.PrefetchTasks(inst.Cluster, a.reportedIDs(inst, rep)); err != nil {
 			return err

@@ -59,7 +59,7 @@ func (a *API) RunTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTa
 	// Grouped: concurrent RunTasks commit together, their holds on the
 	// same instances adding up instead of conflicting (see
 	// store.UpdateGrouped).
-	_, err = a.store.UpdateGrouped(ctx, func(tx *store.Tx) error {
+	_, err = a.store.UpdateGrouped(ctx, store.QueuePlacements, func(tx *store.Tx) error {
 		placed, prior = nil, nil
 		if err := activeClusterTx(tx, l.Cluster); err != nil {
 			return err
