@@ -62,6 +62,7 @@ func main() {
 	external := flag.Bool("external-etcd", false, "api: the server uses an etcd in another process")
 	logDir := flag.String("log-dir", "", "api: write the server's and simulators' logs to DIR/NAME.log at the end")
 	rest := flag.Duration("rest", 0, "api: also read the server's RSS after leaving it quiet this long, before and after the burst (e.g. 60s)")
+	idleSims := flag.Bool("idle-simulators", false, "api: run the simulators in the idle scheduling class (chrt --idle) instead of at nice 19: they never delay the server's threads, and report later")
 	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
@@ -77,7 +78,7 @@ func main() {
 	}
 	if *stage == "api" || *stage == "all" {
 		res, err := runAPI(ctx, apiOptions{instances: *instances, tasks: *tasks, count: *batch,
-			clients: *clients, rate: *offered, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest})
+			clients: *clients, rate: *offered, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest, idleSims: *idleSims})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench-placement:", err)
 			os.Exit(1)
