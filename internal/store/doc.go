@@ -11,7 +11,14 @@
 // revisions are therefore race-free under any number of concurrent writers,
 // on one server or many sharing an etcd cluster.
 //
-// Values are JSON; enums are persisted by name.
+// Many small concurrent writes (RunTask calls, agents' state reports) go
+// through UpdateGrouped instead: the calls of one Queue are committed
+// together, one group at a time, in one etcd Txn, with the same checks.
+// Each Queue has its own leader, so a RunTask never waits behind a group
+// of reports.
+//
+// Values are JSON; enums are persisted by name. Hot paths decode with
+// jsondecode (encoding/json's rules, faster).
 //
 // Key layout (all under /berth/v1/):
 //

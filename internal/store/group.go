@@ -23,7 +23,7 @@ import (
 //
 // Calls are queued by kind (Queue): RunTask's placements in one queue,
 // agents' state reports in another. Each queue has its own leader, so a
-// group of each can be in etcd at once, where raft writes both in one WAL
+// group of each can be in etcd at once, where raft can write both in one WAL
 // append and fsync; a RunTask no longer waits for a group of reports to
 // commit before its own group can start. The queues rarely touch the same
 // keys (a report writes its instance only when a task stops and returns
