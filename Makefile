@@ -73,6 +73,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(call fuzzbudget,1000000x) ./internal/arn/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(call fuzzbudget,500000x) ./internal/scheduler/query/
 	$(GO) test -run '^$$' -fuzz '^FuzzActions$$' -fuzztime $(call fuzzbudget,100000x) ./internal/api/ecsapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshalAgreesWithEncodingJSON$$' -fuzztime $(call fuzzbudget,200000x) ./internal/jsondecode/
 
 # Regenerate internal/wire from the botocore ECS model (needs python3 with botocore).
 generate:
