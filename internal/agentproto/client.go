@@ -17,7 +17,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/berth-org/berth/internal/ecs"
 	"github.com/berth-org/berth/internal/jsondecode"
+	"github.com/berth-org/berth/internal/wire"
 )
 
 const (
@@ -198,6 +201,52 @@ type Session struct {
 	body    io.ReadCloser
 	scanner *bufio.Scanner
 	idle    *time.Timer
+	defs    definitions
+}
+
+// definitions holds the task definitions a session decoded, by their JSON.
+// The server sends each task with its definition, encoded once per
+// session, so an instance running 20 tasks of one definition receives the
+// same bytes 20 times; decoding them once per session took decoding off
+// most of a simulated fleet's CPU per task. Decoded definitions are
+// shared by the tasks that name them: the agent only reads them.
+type definitions map[string]*wire.TaskDefinition
+
+// maxSessionDefinitions bounds a session's decoded definitions: an
+// instance runs tasks of a handful of definitions at a time, and a
+// session that saw more starts over.
+const maxSessionDefinitions = 64
+
+// decode returns the definition raw encodes.
+func (d *definitions) decode(raw []byte) (*wire.TaskDefinition, error) {
+	if len(raw) == 0 {
+		return new(wire.TaskDefinition), nil // none sent
+	}
+	if def, ok := (*d)[string(raw)]; ok {
+		return def, nil
+	}
+	def := new(wire.TaskDefinition)
+	if err := jsondecode.Unmarshal(raw, def); err != nil {
+		return nil, err
+	}
+	if *d == nil || len(*d) >= maxSessionDefinitions {
+		*d = definitions{}
+	}
+	(*d)[string(raw)] = def
+	return def, nil
+}
+
+// sessionMessage is a Message as it arrives: each task's definition still
+// JSON, for Session.defs.
+type sessionMessage struct {
+	Type     MessageType `json:"type"`
+	Revision int64       `json:"revision"`
+	Tasks    []struct {
+		// A pointer: growing a slice of whole tasks while decoding
+		// copied each of them at every doubling.
+		Task       *ecs.Task       `json:"task"`
+		Definition json.RawMessage `json:"definition"`
+	} `json:"tasks"`
 }
 
 // OpenSession opens the session stream. Its first message is a snapshot.
@@ -228,8 +277,8 @@ func (c *Client) OpenSession(ctx context.Context) (*Session, error) {
 func (s *Session) Next() (Message, error) {
 	for s.scanner.Scan() {
 		s.idle.Reset(streamIdleTimeout)
-		var m Message
-		if err := jsondecode.Unmarshal(s.scanner.Bytes(), &m); err != nil {
+		m, err := s.decode(s.scanner.Bytes())
+		if err != nil {
 			return m, fmt.Errorf("decode session message: %w", err)
 		}
 		if m.Type != MessagePing {
@@ -240,6 +289,28 @@ func (s *Session) Next() (Message, error) {
 		return Message{}, err
 	}
 	return Message{}, io.EOF
+}
+
+func (s *Session) decode(line []byte) (Message, error) {
+	var in sessionMessage
+	if err := jsondecode.Unmarshal(line, &in); err != nil {
+		return Message{}, err
+	}
+	m := Message{Type: in.Type, Revision: in.Revision}
+	if len(in.Tasks) > 0 {
+		m.Tasks = make([]Task, len(in.Tasks))
+	}
+	for i, t := range in.Tasks {
+		if t.Task == nil {
+			t.Task = new(ecs.Task)
+		}
+		def, err := s.defs.decode(t.Definition)
+		if err != nil {
+			return Message{}, fmt.Errorf("task %s: definition: %w", t.Task.ID, err)
+		}
+		m.Tasks[i] = Task{Task: *t.Task, Definition: *def}
+	}
+	return m, nil
 }
 
 // Close ends the session.
