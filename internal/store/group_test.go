@@ -44,18 +44,18 @@ func readCounter(t *testing.T, s *Store, key string) int {
 	return n
 }
 
-func TestUpdateGroupedConcurrentIncrementsAddUpInFewerCommits(t *testing.T) {
-	s := newTestStore(t)
+// incrementConcurrently has writers goroutines call UpdateGrouped each
+// times, writer w in queueOf(w), to increment counterKey. It returns the
+// distinct revisions the calls committed at.
+func incrementConcurrently(t *testing.T, s *Store, writers, each int, queueOf func(w int) Queue) map[int64]bool {
+	t.Helper()
 	ctx := testCtx(t)
-	const writers, each = 32, 10
 	var mu sync.Mutex
 	revs := map[int64]bool{}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	for w := range writers {
-		// Half in each queue: their groups commit concurrently, and the
-		// second of two to commit loses its compare and runs alone.
-		q := Queue(w % int(numQueues))
+		q := queueOf(w)
 		wg.Go(func() {
 			for range each {
 				rev, err := s.UpdateGrouped(ctx, q, increment(counterKey))
@@ -77,11 +77,24 @@ func TestUpdateGroupedConcurrentIncrementsAddUpInFewerCommits(t *testing.T) {
 	if got := readCounter(t, s, counterKey); got != writers*each {
 		t.Fatalf("counter = %d, want %d: an increment was lost", got, writers*each)
 	}
+	return revs
+}
+
+func TestUpdateGroupedConcurrentIncrementsAddUpInFewerCommits(t *testing.T) {
+	const writers, each = 32, 10
+	revs := incrementConcurrently(t, newTestStore(t), writers, each, func(int) Queue { return QueuePlacements })
 	// 32 writers blocked on one commit at a time cannot all commit alone.
 	if len(revs) >= writers*each {
 		t.Fatalf("%d increments took %d commits: none were grouped", writers*each, len(revs))
 	}
 	t.Logf("%d increments in %d commits", writers*each, len(revs))
+}
+
+// Writers in both queues increment one counter: the queues' groups commit
+// concurrently, the second of two to commit loses its compare and its
+// calls run again alone, and every increment lands.
+func TestUpdateGroupedIncrementsInBothQueuesAddUp(t *testing.T) {
+	incrementConcurrently(t, newTestStore(t), 32, 10, func(w int) Queue { return Queue(w % int(numQueues)) })
 }
 
 // job queues fn as UpdateGrouped would, for commitGroup called directly.
