@@ -207,9 +207,11 @@ type Session struct {
 // definitions holds the task definitions a session decoded, by their JSON.
 // The server sends each task with its definition, encoded once per
 // session, so an instance running 20 tasks of one definition receives the
-// same bytes 20 times; decoding them once per session took decoding off
-// most of a simulated fleet's CPU per task. Decoded definitions are
-// shared by the tasks that name them: the agent only reads them.
+// same bytes 20 times; decoding them once per session cut decoding a
+// message of ten tasks from 81 to 54 µs (BenchmarkSessionDecode), CPU a
+// simulated fleet takes from the server it shares a machine with. Decoded
+// definitions are shared by the tasks that name them: the agent only
+// reads them.
 type definitions map[string]*wire.TaskDefinition
 
 // maxSessionDefinitions bounds a session's decoded definitions: an
@@ -291,6 +293,7 @@ func (s *Session) Next() (Message, error) {
 	return Message{}, io.EOF
 }
 
+// decode decodes one line of the stream, each definition through s.defs.
 func (s *Session) decode(line []byte) (Message, error) {
 	var in sessionMessage
 	if err := jsondecode.Unmarshal(line, &in); err != nil {

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/berth-org/berth/internal/jsondecode"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // decodeCacheSize bounds the decoded-value cache by an estimate of the

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/berth-org/berth/internal/jsondecode"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+
+	"github.com/berth-org/berth/internal/jsondecode"
 )
 
 // tokenExpiryBatch is how many clientToken records one transaction of
