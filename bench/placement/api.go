@@ -112,6 +112,7 @@ type world struct {
 	etcd, server *benchkit.Process
 	sims         []*benchkit.Process
 	url, debug   string
+	simDebug     string // the web simulator's --debug-listen
 	ecs          *ecs.Client
 }
 
@@ -310,11 +311,11 @@ func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error 
 	if err != nil {
 		return err
 	}
-	addrs, err := freeAddrs(4)
+	addrs, err := freeAddrs(5)
 	if err != nil {
 		return err
 	}
-	w.url, w.debug = "http://"+addrs[0], addrs[1]
+	w.url, w.debug, w.simDebug = "http://"+addrs[0], addrs[1], addrs[4]
 	args := []string{"server", "--auth", "strict", "--credentials", creds,
 		"--listen", addrs[0], "--debug-listen", addrs[1], "--data-dir", filepath.Join(tmp, "server"),
 		"--agent-heartbeat-timeout", heartbeatTimeout}
@@ -355,6 +356,9 @@ func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error 
 			"--server", w.url, "--cluster", cluster, "--credentials", creds,
 			"--cpu", "16", "--memory", "65536", "--instance-type", sim.instanceType,
 			"--attribute", "tier="+sim.tier)
+		if sim.tier == "web" {
+			args = append(args, "--debug-listen", w.simDebug)
+		}
 		p, err := benchkit.StartProcess("simulator-"+sim.tier, nil, args[0], args[1:]...)
 		if err != nil {
 			return err
@@ -649,30 +653,41 @@ func (w *world) settle(ctx context.Context, tmp string, res *apiResult) error {
 	return nil
 }
 
-// startProfile asks the server for a CPU profile of the first
-// profileSeconds of the measured phase (via --debug-listen) and returns
-// what waits for it and writes it to path.
+// startProfile asks the server, and the web simulator (nine tenths of
+// the instances), for a CPU profile of the first profileSeconds of the
+// measured phase (via their --debug-listen) and returns what waits for
+// them and writes them to path and path.sim.
 func (w *world) startProfile(ctx context.Context, path string) (func() error, error) {
 	if path == "" {
 		return func() error { return nil }, nil
 	}
-	req, err := w.pprof(ctx, fmt.Sprintf("profile?seconds=%d", profileSeconds))
-	if err != nil {
-		return nil, err
+	query := fmt.Sprintf("/debug/pprof/profile?seconds=%d", profileSeconds)
+	targets := map[string]string{path: w.debug, path + ".sim": w.simDebug}
+	done := make(chan error, len(targets))
+	for out, addr := range targets {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+query, nil)
+		if err != nil {
+			return nil, err
+		}
+		go func() { done <- saveProfile(req, out) }()
 	}
-	done := make(chan error, 1)
-	go func() { done <- saveProfile(req, path) }()
-	return func() error { return <-done }, nil
+	return func() error {
+		var errs []error
+		for range targets {
+			errs = append(errs, <-done)
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
 func saveProfile(req *http.Request, path string) error {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("server profile %s: %w", req.URL.Path, err)
+		return fmt.Errorf("profile %s: %w", req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("server profile %s: %s", req.URL.Path, resp.Status)
+		return fmt.Errorf("profile %s: %s", req.URL.Host, resp.Status)
 	}
 	f, err := os.Create(path)
 	if err != nil {

@@ -63,7 +63,7 @@ func main() {
 	logDir := flag.String("log-dir", "", "api: write the server's and simulators' logs to DIR/NAME.log at the end")
 	rest := flag.Duration("rest", 0, "api: also read the server's RSS after leaving it quiet this long, before and after the burst (e.g. 60s)")
 	idleSims := flag.Bool("idle-simulators", false, "api: run the simulators in the idle scheduling class (chrt --idle) instead of at nice 19: they never delay the server's threads, and report later")
-	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s)")
+	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s), and the web simulator's to FILE.sim")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()

@@ -50,6 +50,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	dockerHost := fset.String("docker-host", "", "Docker Engine address (default: DOCKER_HOST or the local socket)")
 	credFile := fset.String("credentials", "", "the server's credentials file, to sign the first registration (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
+	debugListen := fset.String("debug-listen", "", "serve Go profiles (/debug/pprof/) on this address, unauthenticated: use a loopback address (default: off)")
 	var sim simulateFlags
 	sim.register(fset)
 	if err := fset.Parse(args); err != nil {
@@ -66,6 +67,11 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.Credentials = creds
+	if *debugListen != "" {
+		if err := serveDebug(ctx, *debugListen, cfg.Log); err != nil {
+			return err
+		}
+	}
 	if sim.instances != 0 {
 		return runSimulate(ctx, fset, sim, cfg, level)
 	}
