@@ -120,7 +120,7 @@ func (r *runner) create(ctx context.Context, name string) error {
 		Name:            "berth-" + r.id + "-" + name,
 		TaskID:          r.id,
 		Labels:          r.labels(name),
-		Def:             *def,
+		Def:             def,
 		NetworkMode:     r.st.Payload.Definition.NetworkMode,
 		Volumes:         r.st.Payload.Definition.Volumes,
 		VolumesFrom:     r.volumesFrom(def),

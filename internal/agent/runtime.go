@@ -87,8 +87,11 @@ type ContainerConfig struct {
 	TaskID string
 	// Labels are berth's labels; Def.DockerLabels are added to them.
 	Labels map[string]string
-	// Def is the container definition with the task's overrides applied.
-	Def wire.ContainerDefinition
+	// Def is the container definition with the task's overrides applied;
+	// the runtime only reads it. A pointer: the definition is over a
+	// kilobyte, and a config passed by value puts it on the runner's
+	// stack.
+	Def *wire.ContainerDefinition
 	// NetworkMode is the task definition's: bridge (also when empty),
 	// host or none. awsvpc never reaches the runtime.
 	NetworkMode wire.NetworkMode

@@ -118,11 +118,11 @@ func (e *env) config(name string, command []string, mods ...func(d *wire.Contain
 			agent.LabelTaskARN:       "arn:aws:ecs:us-east-1:000000000000:task/berth-test/" + e.task,
 			agent.LabelContainerName: name,
 		},
-		Def:    wire.ContainerDefinition{Name: new(name), Image: new(testImage), Command: command},
+		Def:    &wire.ContainerDefinition{Name: new(name), Image: new(testImage), Command: command},
 		HostIP: "127.0.0.1",
 	}
 	for _, m := range mods {
-		m(&c.Def)
+		m(c.Def)
 	}
 	return c
 }

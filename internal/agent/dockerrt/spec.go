@@ -62,7 +62,7 @@ type createSpec struct {
 // startTimeout, versionConsistency, portMappings' name and appProtocol)
 // are not its business and are ignored.
 func containerSpec(c agent.ContainerConfig, ports portAllocator) (createSpec, error) {
-	d := &c.Def
+	d := c.Def
 	if err := checkSupported(d); err != nil {
 		return createSpec{}, err
 	}
@@ -144,7 +144,7 @@ func checkSupported(d *wire.ContainerDefinition) error {
 
 // hostConfig is the HostConfig without mounts and port bindings.
 func hostConfig(c agent.ContainerConfig) (*container.HostConfig, error) {
-	d := &c.Def
+	d := c.Def
 	mode, err := networkMode(c.NetworkMode)
 	if err != nil {
 		return nil, err

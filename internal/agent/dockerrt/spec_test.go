@@ -58,7 +58,7 @@ func cfg(mods ...func(c *agent.ContainerConfig)) agent.ContainerConfig {
 		Name:   "berth-t1-app",
 		TaskID: "t1",
 		Labels: berthLabels,
-		Def:    wire.ContainerDefinition{Name: new("app"), Image: new("busybox")},
+		Def:    &wire.ContainerDefinition{Name: new("app"), Image: new("busybox")},
 		HostIP: "127.0.0.1",
 	}
 	for _, m := range mods {
@@ -69,7 +69,7 @@ func cfg(mods ...func(c *agent.ContainerConfig)) agent.ContainerConfig {
 
 // def edits cfg's container definition.
 func def(f func(d *wire.ContainerDefinition)) func(c *agent.ContainerConfig) {
-	return func(c *agent.ContainerConfig) { f(&c.Def) }
+	return func(c *agent.ContainerConfig) { f(c.Def) }
 }
 
 // want is what cfg() translates to, with mods applied.

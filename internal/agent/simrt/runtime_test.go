@@ -26,7 +26,7 @@ func config(name string, mods ...func(c *agent.ContainerConfig)) agent.Container
 	c := agent.ContainerConfig{
 		Name: "berth-task-" + name, TaskID: "task",
 		Labels: map[string]string{agent.LabelInstanceARN: instanceA, agent.LabelTaskARN: "arn:task/" + name, agent.LabelContainerName: name},
-		Def:    wire.ContainerDefinition{Name: &name, Image: new("busybox")},
+		Def:    &wire.ContainerDefinition{Name: &name, Image: new("busybox")},
 		HostIP: "127.0.0.1",
 	}
 	for _, m := range mods {
