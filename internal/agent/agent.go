@@ -80,7 +80,14 @@ type Agent struct {
 	id      identity
 	runners map[string]*runner
 	ctx     context.Context // the runners' context, set by Run
-	wg      sync.WaitGroup
+	// wg counts the goroutines Run waits for before it returns: runners'
+	// rounds and their stop calls. goMu guards adding to it against
+	// closed, which Run sets before it waits, so that a wake-up after
+	// that (a runner's timer) starts nothing. goMu is a leaf lock: it
+	// is taken under mu.
+	wg     sync.WaitGroup
+	goMu   sync.Mutex
+	closed bool
 	// endSession ends the current session, for heartbeats to force a
 	// reconnect.
 	endSession context.CancelFunc
@@ -135,6 +142,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.log = a.log.With("instance", a.InstanceARN())
 	a.ctx = ctx
+	a.goMu.Lock()
+	a.closed = false
+	a.goMu.Unlock()
 	if err := a.adopt(ctx); err != nil {
 		return err
 	}
@@ -148,8 +158,27 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	err := a.sessions(ctx)
 	loops.Wait()
+	a.goMu.Lock()
+	a.closed = true
+	a.goMu.Unlock()
 	a.wg.Wait()
 	return err
+}
+
+// spawn runs fn in a goroutine Run waits for, and reports whether it did:
+// once Run is done (or about to wait for the last ones), nothing starts.
+func (a *Agent) spawn(fn func()) bool {
+	a.goMu.Lock()
+	defer a.goMu.Unlock()
+	if a.closed || a.ctx.Err() != nil {
+		return false
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
+	return true
 }
 
 // Register joins the cluster, as the saved instance when there is one.
@@ -243,11 +272,7 @@ func (a *Agent) startRunner(id string, st *taskState) *runner {
 	a.mu.Lock()
 	a.runners[id] = r
 	a.mu.Unlock()
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		r.run(a.ctx)
-	}()
+	r.poke() // its first round
 	return r
 }
 

@@ -170,9 +170,7 @@ func (r *runner) stopContainer(ctx context.Context, name string) {
 	r.mu.Lock()
 	r.stopping[name] = true
 	r.mu.Unlock()
-	r.agent.wg.Add(1)
-	go func() {
-		defer r.agent.wg.Done()
+	started := r.agent.spawn(func() {
 		err := r.agent.rt.Stop(ctx, id, timeout)
 		if err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil {
 			r.log.Warn("cannot stop container; retrying", "container", name, "err", err)
@@ -185,5 +183,10 @@ func (r *runner) stopContainer(ctx context.Context, name string) {
 		delete(r.stopping, name)
 		r.mu.Unlock()
 		r.poke()
-	}()
+	})
+	if !started { // the agent is stopping: the next one sends the stop
+		r.mu.Lock()
+		delete(r.stopping, name)
+		r.mu.Unlock()
+	}
 }

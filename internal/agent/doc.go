@@ -3,11 +3,13 @@
 // on a container engine (Runtime; Docker in package dockerrt).
 //
 // Contract:
-//   - One runner goroutine per task is the only writer of that task's known
-//     state. It steps the task through the ECS lifecycle by the pure
-//     transition function decide (table-tested), persists the state in its
-//     StateStore (the data dir; memory for a simulated instance), and only
-//     then reports it.
+//   - One runner per task is the only writer of that task's known state.
+//     It steps the task through the ECS lifecycle by the pure transition
+//     function decide (table-tested), persists the state in its StateStore
+//     (the data dir; memory for a simulated instance), and only then
+//     reports it. It runs in rounds, on one goroutine at a time, and only
+//     when woken (the server's view, a container event, a timer): a task
+//     at rest holds no goroutine.
 //   - Containers carry labels naming their instance, task and container.
 //     An agent killed with -9 and restarted reloads its task states and
 //     re-adopts the very same containers: nothing is restarted, nothing

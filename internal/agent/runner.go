@@ -30,25 +30,39 @@ const (
 	oomReason = "OutOfMemoryError: Container killed due to memory usage"
 )
 
-// runner drives one task. Its goroutine is the only writer of the task's
-// known state: it observes the containers, asks decide for the next step,
-// applies it, persists, and reports.
+// runner drives one task in rounds: it observes the containers, asks
+// decide for the next step, applies it, persists, and reports. One
+// goroutine at a time runs its rounds (drive), and only it writes the
+// task's known state. It runs only while there are rounds to run: a
+// wake-up (the server's new view, a container event, the time the last
+// round asked for) starts one, and it leaves when no wake-up came during
+// its last round. A task at rest holds no goroutine, so a simulated fleet
+// of 100,000 running tasks has no 100,000 stacks for the collector to
+// scan and shrink, and for the next round to grow again (measured in
+// docs/performance.md).
 type runner struct {
 	agent *Agent
 	id    string
 	arn   string
 	log   *slog.Logger
-	wake  chan struct{}
+	// timer wakes the runner when its last round asked to be woken; nil
+	// until one did. Only the goroutine running rounds touches it.
+	timer *time.Timer
 
-	mu      sync.Mutex
-	payload agentproto.Task // the server's latest view; guarded by mu
-	orphan  bool            // guarded by mu
-	resent  bool            // guarded by mu: report the state again
+	mu sync.Mutex
+	// active says a goroutine is running rounds, or that the task was
+	// forgotten and runs none; again, that a wake-up came meanwhile and
+	// the goroutine must run another round before it leaves. Both
+	// guarded by mu.
+	active, again bool
+	payload       agentproto.Task // the server's latest view; guarded by mu
+	orphan        bool            // guarded by mu
+	resent        bool            // guarded by mu: report the state again
 	// stopping names the containers whose stop call is in flight (see
 	// stopContainer); guarded by mu.
 	stopping map[string]bool
 
-	st         *taskState // owned by the goroutine
+	st         *taskState // owned by the goroutine running rounds
 	containers []wire.ContainerDefinition
 	dirty      bool
 	// reported is the known state last handed to the reporter (at first,
@@ -58,7 +72,7 @@ type runner struct {
 }
 
 func newRunner(a *Agent, id string, st *taskState) *runner {
-	r := &runner{agent: a, id: id, arn: st.Payload.Task.ARN, st: st, payload: st.Payload, orphan: st.Orphaned, wake: make(chan struct{}, 1),
+	r := &runner{agent: a, id: id, arn: st.Payload.Task.ARN, st: st, payload: st.Payload, orphan: st.Orphaned,
 		log: a.log.With("task", id), stopping: map[string]bool{}, reported: cloneKnown(st.Known)}
 	if r.st.RuntimeIDs == nil {
 		r.st.RuntimeIDs = map[string]string{}
@@ -97,33 +111,62 @@ func (r *runner) resend() {
 	r.poke()
 }
 
+// poke asks for a round: it starts a goroutine to run rounds unless one
+// is running, which then runs another.
 func (r *runner) poke() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	r.mu.Lock()
+	if r.active {
+		r.again = true
+		r.mu.Unlock()
+		return
+	}
+	r.active = true
+	r.mu.Unlock()
+	if !r.agent.spawn(r.drive) {
+		r.mu.Lock()
+		r.active = false // the agent is stopping
+		r.mu.Unlock()
 	}
 }
 
-// run drives the task until it is stopped, cleaned up and forgotten, or
-// ctx ends (the agent stopping; its containers keep running).
-func (r *runner) run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
+// drive runs rounds until one ends with no wake-up having come during
+// it, the task is forgotten, or the agent stops (its containers keep
+// running).
+func (r *runner) drive() {
+	ctx := r.agent.ctx
+	for ctx.Err() == nil {
 		wakeAt, done := r.round(ctx)
-		if done || ctx.Err() != nil {
-			return
+		if done {
+			if r.timer != nil {
+				r.timer.Stop()
+			}
+			return // active stays set: a forgotten task runs no more rounds
 		}
 		if !wakeAt.IsZero() {
-			timer.Reset(max(time.Until(wakeAt), 0))
+			r.wakeAt(wakeAt)
 		}
-		select {
-		case <-ctx.Done():
+		r.mu.Lock()
+		if !r.again {
+			r.active = false
+			r.mu.Unlock()
 			return
-		case <-r.wake:
-		case <-timer.C:
 		}
+		r.again = false
+		r.mu.Unlock()
 	}
+	r.mu.Lock()
+	r.active = false
+	r.mu.Unlock()
+}
+
+// wakeAt has the runner woken at t, instead of when a round last asked.
+func (r *runner) wakeAt(t time.Time) {
+	d := max(time.Until(t), 0)
+	if r.timer == nil {
+		r.timer = time.AfterFunc(d, r.poke)
+		return
+	}
+	r.timer.Reset(d)
 }
 
 // round observes, steps until there is nothing to do, and reports. It

@@ -1,0 +1,93 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/berth-org/berth/internal/ecs"
+)
+
+// driving reports whether a goroutine is running task id's rounds.
+func (a *Agent) driving(id string) bool {
+	a.mu.Lock()
+	r := a.runners[id]
+	a.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active
+}
+
+// runnerOf returns task id's runner (nil when the agent has none).
+func (a *Agent) runnerOf(id string) *runner {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.runners[id]
+}
+
+// A task at rest holds no goroutine; a container event wakes it, and it
+// carries on where it was.
+func TestRunnerHoldsNoGoroutineAtRestAndWakesOnAnEvent(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	a, _ := c.startAgent(rt, t.TempDir())
+	id := c.place(a, c.register("web", appContainer()))
+	c.awaitStatus(id, ecs.TaskRunning)
+	c.await("the running task's runner leaves its goroutine", func() bool { return !a.driving(id) })
+
+	info, _ := rt.byName("berth-" + id + "-app")
+	rt.exit(info.ID, 0)
+	stopped := c.awaitStatus(id, ecs.TaskStopped)
+	if code, _ := stopped.StopCodeAndReason(); code != ecs.StopEssentialContainerExited {
+		t.Errorf("stop code = %q, want %q", code, ecs.StopEssentialContainerExited)
+	}
+}
+
+// A wake-up while a round runs is not lost: the goroutine running it runs
+// another before it leaves, and no second goroutine starts.
+func TestRunnerWokenDuringARoundRunsAnother(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	a, _ := c.startAgent(rt, t.TempDir())
+	id := c.place(a, c.register("web", appContainer()))
+	c.awaitStatus(id, ecs.TaskRunning)
+	c.await("the runner is at rest", func() bool { return !a.driving(id) })
+	r := a.runnerOf(id)
+
+	r.mu.Lock()
+	r.active = true // as if a round were running
+	r.mu.Unlock()
+	r.poke()
+	r.mu.Lock()
+	again, active := r.again, r.active
+	r.mu.Unlock()
+	if !again || !active {
+		t.Fatalf("after a wake-up during a round: again %v, active %v; want both", again, active)
+	}
+	inspects := rt.inspectCount()
+	r.mu.Lock()
+	r.active, r.again = false, false
+	r.mu.Unlock()
+	r.poke()
+	c.await("a wake-up at rest runs a round (it inspects the container)", func() bool {
+		return rt.inspectCount() > inspects && !a.driving(id)
+	})
+}
+
+// Once Run has returned, a wake-up (a runner's timer firing late) starts
+// nothing.
+func TestRunnerStartsNoRoundAfterTheAgentStops(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	a, stop := c.startAgent(rt, t.TempDir())
+	id := c.place(a, c.register("web", appContainer()))
+	c.awaitStatus(id, ecs.TaskRunning)
+	stop()
+
+	inspects := rt.inspectCount()
+	a.runnerOf(id).poke()
+	if a.driving(id) {
+		t.Error("a wake-up after the agent stopped left the runner driving")
+	}
+	if got := rt.inspectCount(); got != inspects {
+		t.Errorf("a wake-up after the agent stopped ran a round: %d inspects, want %d", got, inspects)
+	}
+}
