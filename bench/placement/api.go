@@ -72,9 +72,9 @@ type apiOptions struct {
 	externalEtcd bool
 	profile      string // write the server's CPU profile here
 	logDir       string // write the children's logs here at the end
-	// idleSims runs the simulators in the idle scheduling class instead
-	// of at nice 19 (see world.start).
-	idleSims bool
+	// simClass is how the simulators are scheduled: simIdle or simNice
+	// (see world.start).
+	simClass string
 	// rest, when set, is how long the server is left quiet before each
 	// of two more RSS readings: with the instances only, before the
 	// burst, and with the tasks, after it: what the server holds at rest,
@@ -104,7 +104,7 @@ type apiResult struct {
 	instances, clients int
 	rate               int // tasks/s offered; 0: closed loop
 	rest               time.Duration
-	idleSims           bool
+	simClass           string
 }
 
 // world is the processes of one end-to-end run.
@@ -173,7 +173,7 @@ func runAPI(ctx context.Context, o apiOptions) (*apiResult, error) {
 		return nil, err
 	}
 	res := &apiResult{externalEtcd: o.externalEtcd, instances: o.instances, clients: o.clients, rate: o.rate, rest: o.rest,
-		idleSims: o.idleSims}
+		simClass: o.simClass}
 	if res.rssIdle, err = benchkit.ReadMem(w.server.PID()); err != nil {
 		return nil, err
 	}
@@ -337,19 +337,20 @@ func (w *world) start(ctx context.Context, bin, tmp string, o apiOptions) error 
 		tier, instanceType string
 		n                  int
 	}{{"web", "m5.4xlarge", o.instances - batch}, {"batch", "m5.4xlarge", batch}} {
-		// Niced: the simulator stands in for 5,000 machines whose CPU is
-		// not the server's. At the server's priority it would take a
-		// third of this 2-core machine's CPU from the server (see
-		// docs/performance.md); niced, it still does all its work (every
-		// task is pushed to it, reported PENDING and RUNNING, and every
-		// instance heartbeats), only later when the server is busy. At
-		// nice 19 it still holds a CPU for the rest of its time slice
-		// when a server thread wakes; in the idle class (-idle-simulators)
-		// it gives the CPU up at once, and runs only on CPU time nothing
-		// else wants, so its reports lag further behind.
-		lowPriority := []string{"nice", "-n", "19"}
-		if o.idleSims {
-			lowPriority = []string{"chrt", "--idle", "0"}
+		// The simulator stands in for 5,000 machines whose CPU is not the
+		// server's. At the server's priority it would take a third of
+		// this 2-core machine from the server (see docs/performance.md).
+		// In Linux's idle class (the default) it gives up the CPU at
+		// once when a server thread wakes and runs on the time nothing
+		// else wants; it still does all its work (every task is pushed
+		// to it and reported RUNNING, every instance heartbeats), and
+		// since a task at rest holds no goroutine in the agent it keeps
+		// up as well as it did at nice 19. At nice 19 (-simulators nice)
+		// a running simulator keeps the CPU for the rest of its time
+		// slice when a server thread wakes.
+		lowPriority := []string{"chrt", "--idle", "0"}
+		if o.simClass == simNice {
+			lowPriority = []string{"nice", "-n", "19"}
 		}
 		args := append(lowPriority, bin, "agent",
 			"--simulate", strconv.Itoa(sim.n), "--simulate-zones", strings.Join(zones, ","),
@@ -747,8 +748,8 @@ func (r *apiResult) report() string {
 	fmt.Printf("  CPU while placing: server %.0f%%, simulators %.0f%%, machine %.0f%% (of one core)\n",
 		pct(r.serverCPU, r.elapsed), pct(r.simCPU, r.elapsed), pct(r.machineCPU, r.elapsed))
 	// The whole pipeline's rate: placed, pushed to the agents, started,
-	// reported RUNNING. Simulators that report later (-idle-simulators)
-	// make RunTask faster; this says whether the whole pipeline is.
+	// reported RUNNING. Simulators that report later make RunTask
+	// faster; this says whether the whole pipeline is.
 	running := float64(r.placed) / (r.elapsed + r.allRunning).Seconds()
 	fmt.Printf("  every task RUNNING %.1fs after the last RunTask (%.0f tasks/s from the first RunTask); the server quiet at %.1fs\n",
 		r.allRunning.Seconds(), running, r.settled.Seconds())
@@ -777,11 +778,8 @@ func (r *apiResult) report() string {
 	if r.rate > 0 {
 		offered = fmt.Sprintf(" api_offered_tasks_per_s=%d", r.rate)
 	}
-	if r.idleSims {
-		offered += " api_simulators=idle"
-	}
-	return fmt.Sprintf("api_etcd=%s api_clients=%d%s api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f api_running_tasks_per_s=%.0f server_rss_mib_per_10k_tasks=%.1f",
-		etcd, r.clients, offered, r.placed, rate, ms(r.p50), ms(r.p99), running, per10k(r.rssEnd.RSS-r.rssIdle.RSS)) + rest
+	return fmt.Sprintf("api_etcd=%s api_clients=%d%s api_simulators=%s api_tasks=%d api_tasks_per_s=%.0f runtask_p50_ms=%.1f runtask_p99_ms=%.1f api_running_tasks_per_s=%.0f server_rss_mib_per_10k_tasks=%.1f",
+		etcd, r.clients, offered, r.simClass, r.placed, rate, ms(r.p50), ms(r.p99), running, per10k(r.rssEnd.RSS-r.rssIdle.RSS)) + rest
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

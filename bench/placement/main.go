@@ -41,6 +41,12 @@ import (
 // 32 measures throughput under more concurrency.
 const defaultClients = 8
 
+// The simulators' scheduling (-simulators): Linux's idle class, or nice 19.
+const (
+	simIdle = "idle"
+	simNice = "nice"
+)
+
 // benchTimeout bounds a whole run: the end-to-end stage at 1,000 tasks/s
 // takes under three minutes.
 const benchTimeout = 20 * time.Minute
@@ -62,9 +68,13 @@ func main() {
 	external := flag.Bool("external-etcd", false, "api: the server uses an etcd in another process")
 	logDir := flag.String("log-dir", "", "api: write the server's and simulators' logs to DIR/NAME.log at the end")
 	rest := flag.Duration("rest", 0, "api: also read the server's RSS after leaving it quiet this long, before and after the burst (e.g. 60s)")
-	idleSims := flag.Bool("idle-simulators", false, "api: run the simulators in the idle scheduling class (chrt --idle) instead of at nice 19: they never delay the server's threads, and report later")
+	simClass := flag.String("simulators", simIdle, "api: the simulators' scheduling: idle (Linux's idle class, chrt --idle: they never delay the server's threads) or nice (nice 19: a running simulator keeps its time slice when a server thread wakes)")
 	cpuprofile := flag.String("cpuprofile", "", "scheduler: write this process's CPU profile here; api: the server's (first 20 s), and the web simulator's to FILE.sim")
 	flag.Parse()
+	if *simClass != simIdle && *simClass != simNice {
+		fmt.Fprintf(os.Stderr, "bench-placement: -simulators must be %s or %s, got %q\n", simIdle, simNice, *simClass)
+		os.Exit(2)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), benchTimeout)
 	defer cancel()
 	var result []string
@@ -78,7 +88,7 @@ func main() {
 	}
 	if *stage == "api" || *stage == "all" {
 		res, err := runAPI(ctx, apiOptions{instances: *instances, tasks: *tasks, count: *batch,
-			clients: *clients, rate: *offered, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest, idleSims: *idleSims})
+			clients: *clients, rate: *offered, externalEtcd: *external, profile: *cpuprofile, logDir: *logDir, rest: *rest, simClass: *simClass})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench-placement:", err)
 			os.Exit(1)
