@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/berth-org/berth/internal/ecs"
@@ -108,4 +110,44 @@ func TestInstanceAccountingLivesApart(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkListInstancesPage lists a page of 100 of 2,000 instances of
+// about 1.5 KB each, as ListContainerInstances does: the bytes it
+// allocates are mostly what it read from etcd.
+func BenchmarkListInstancesPage(b *testing.B) {
+	s := newTestStore(b)
+	ctx := context.Background()
+	const instances, perTx = 2000, 100
+	for start := 0; start < instances; start += perTx {
+		if _, err := s.Update(ctx, func(tx *Tx) error {
+			for i := start; i < start+perTx; i++ {
+				if err := tx.PutInstance(benchInstance(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	after := instanceKey("c", fmt.Sprintf("i%05d", instances/2))
+	b.ReportAllocs()
+	for b.Loop() {
+		page, err := s.ListInstances(ctx, "c", after, 100, nil)
+		if err != nil || len(page.Items) != 100 || page.Next == "" {
+			b.Fatalf("page of %d, next %q: %v", len(page.Items), page.Next, err)
+		}
+	}
+}
+
+// benchInstance is an ACTIVE instance with the attributes an agent
+// registers (about 1.5 KB stored).
+func benchInstance(n int) *ecs.ContainerInstance {
+	i := &ecs.ContainerInstance{ID: fmt.Sprintf("i%05d", n), Cluster: "c", Status: ecs.InstanceActive, AgentConnected: true, Version: 1}
+	for a := range 30 {
+		name, value := fmt.Sprintf("com.amazonaws.ecs.capability.attribute-%02d", a), "value"
+		i.Attributes = ecs.SetAttribute(i.Attributes, wire.Attribute{Name: &name, Value: &value})
+	}
+	return i
 }

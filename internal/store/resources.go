@@ -24,7 +24,8 @@ type Page[T any] struct {
 func list[T any](ctx context.Context, s *Store, prefix, after string, desc bool, limit int, keep func(key string, v *T) bool) (Page[T], error) {
 	var page Page[T]
 	var lastKept string
-	err := s.scan(ctx, prefix, after, desc, func(kv *mvccpb.KeyValue) (bool, error) {
+	// limit+1: the key after a full page says whether there is another.
+	err := s.scanFrom(ctx, prefix, after, desc, limit+1, func(kv *mvccpb.KeyValue) (bool, error) {
 		v, err := decodeKV[T](s.decode, kv)
 		if err != nil {
 			return false, err

@@ -455,12 +455,22 @@ func read[T any](ctx context.Context, s *Store, key string) (*T, error) {
 }
 
 // scan calls visit for each key under prefix that sorts after 'after'
-// (ascending, or descending before 'after' when desc is set), in batches,
-// until visit returns false or the keys run out. An empty 'after' starts at
-// the first (or, descending, the last) key.
+// (ascending, or descending before 'after' when desc is set), in batches
+// of listBatch, until visit returns false or the keys run out. An empty
+// 'after' starts at the first (or, descending, the last) key.
 func (s *Store) scan(ctx context.Context, prefix, after string, desc bool, visit func(kv *mvccpb.KeyValue) (more bool, err error)) error {
+	return s.scanFrom(ctx, prefix, after, desc, listBatch, visit)
+}
+
+// scanFrom is scan whose first batch is first keys (at most listBatch): a
+// page of 100 that keeps what it reads needs 101, and a first batch of
+// 500 read five times that from etcd (BenchmarkListInstancesPage, pages
+// of 100 instances of 1.5 KB: 1.4 MB and 0.70 ms per page → 0.30 MB and
+// 0.17–0.30 ms).
+func (s *Store) scanFrom(ctx context.Context, prefix, after string, desc bool, first int, visit func(kv *mvccpb.KeyValue) (more bool, err error)) error {
 	end := clientv3.GetPrefixRangeEnd(prefix)
 	lo, hi := prefix, end
+	batch := min(max(first, 1), listBatch)
 	for {
 		switch {
 		case after != "" && !desc:
@@ -468,7 +478,7 @@ func (s *Store) scan(ctx context.Context, prefix, after string, desc bool, visit
 		case after != "" && desc:
 			hi = after
 		}
-		opts := []clientv3.OpOption{clientv3.WithRange(hi), clientv3.WithLimit(listBatch)}
+		opts := []clientv3.OpOption{clientv3.WithRange(hi), clientv3.WithLimit(int64(batch))}
 		if desc {
 			opts = append(opts, clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
 		}
@@ -488,6 +498,7 @@ func (s *Store) scan(ctx context.Context, prefix, after string, desc bool, visit
 			return nil
 		}
 		after = string(resp.Kvs[len(resp.Kvs)-1].Key)
+		batch = listBatch // what the first batch did not keep may be sparse
 	}
 }
 

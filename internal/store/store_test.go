@@ -16,13 +16,13 @@ import (
 )
 
 // newTestStore starts a real embedded etcd in a temporary directory.
-func newTestStore(t *testing.T) *Store {
+func newTestStore(t testing.TB) *Store {
 	t.Helper()
 	return New(newTestEtcd(t).Client())
 }
 
 // newTestEtcd starts a real embedded etcd in a temporary directory.
-func newTestEtcd(t *testing.T) *Embedded {
+func newTestEtcd(t testing.TB) *Embedded {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
