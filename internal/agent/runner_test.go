@@ -2,6 +2,7 @@ package agent
 
 import (
 	"testing"
+	"time"
 
 	"github.com/berth-org/berth/internal/ecs"
 )
@@ -90,4 +91,21 @@ func TestRunnerStartsNoRoundAfterTheAgentStops(t *testing.T) {
 	if got := rt.inspectCount(); got != inspects {
 		t.Errorf("a wake-up after the agent stopped ran a round: %d inspects, want %d", got, inspects)
 	}
+}
+
+// A stopped task's runner rests until its cleanup time, which its own
+// timer wakes it for: it removes the containers and forgets the task.
+func TestRunnerWakesItselfToCleanUp(t *testing.T) {
+	c := newCluster(t)
+	rt := newFakeRuntime()
+	a, _ := c.startAgentWith(rt, t.TempDir(), func(cfg *Config) { cfg.CleanupWait = 100 * time.Millisecond })
+	id := c.place(a, c.register("web", appContainer()))
+	c.awaitStatus(id, ecs.TaskRunning)
+	c.stop(id)
+	c.awaitStatus(id, ecs.TaskStopped)
+
+	c.await("the stopped task's containers are removed and the task forgotten", func() bool {
+		_, exists := rt.byName("berth-" + id + "-app")
+		return !exists && a.runnerOf(id) == nil
+	})
 }
