@@ -24,14 +24,31 @@ func (a *Agent) runnerOf(id string) *runner {
 	return a.runners[id]
 }
 
+// runningTask is an agent on a fake runtime with one task RUNNING on it.
+type runningTask struct {
+	c    *cluster
+	rt   *fakeRuntime
+	a    *Agent
+	stop func() // stops the agent
+	id   string
+}
+
+// startRunningTask starts an agent (its configuration edited by edit,
+// nil for none) and runs one task on it to RUNNING.
+func startRunningTask(t *testing.T, edit func(*Config)) runningTask {
+	t.Helper()
+	f := runningTask{c: newCluster(t), rt: newFakeRuntime()}
+	f.a, f.stop = f.c.startAgentWith(f.rt, t.TempDir(), edit)
+	f.id = f.c.place(f.a, f.c.register("web", appContainer()))
+	f.c.awaitStatus(f.id, ecs.TaskRunning)
+	return f
+}
+
 // A task at rest holds no goroutine; a container event wakes it, and it
 // carries on where it was.
 func TestRunnerHoldsNoGoroutineAtRestAndWakesOnAnEvent(t *testing.T) {
-	c := newCluster(t)
-	rt := newFakeRuntime()
-	a, _ := c.startAgent(rt, t.TempDir())
-	id := c.place(a, c.register("web", appContainer()))
-	c.awaitStatus(id, ecs.TaskRunning)
+	f := startRunningTask(t, nil)
+	c, rt, a, id := f.c, f.rt, f.a, f.id
 	c.await("the running task's runner leaves its goroutine", func() bool { return !a.driving(id) })
 
 	info, _ := rt.byName("berth-" + id + "-app")
@@ -45,11 +62,8 @@ func TestRunnerHoldsNoGoroutineAtRestAndWakesOnAnEvent(t *testing.T) {
 // A wake-up while a round runs is not lost: the goroutine running it runs
 // another before it leaves, and no second goroutine starts.
 func TestRunnerWokenDuringARoundRunsAnother(t *testing.T) {
-	c := newCluster(t)
-	rt := newFakeRuntime()
-	a, _ := c.startAgent(rt, t.TempDir())
-	id := c.place(a, c.register("web", appContainer()))
-	c.awaitStatus(id, ecs.TaskRunning)
+	f := startRunningTask(t, nil)
+	c, rt, a, id := f.c, f.rt, f.a, f.id
 	c.await("the runner is at rest", func() bool { return !a.driving(id) })
 	r := a.runnerOf(id)
 
@@ -76,12 +90,9 @@ func TestRunnerWokenDuringARoundRunsAnother(t *testing.T) {
 // Once Run has returned, a wake-up (a runner's timer firing late) starts
 // nothing.
 func TestRunnerStartsNoRoundAfterTheAgentStops(t *testing.T) {
-	c := newCluster(t)
-	rt := newFakeRuntime()
-	a, stop := c.startAgent(rt, t.TempDir())
-	id := c.place(a, c.register("web", appContainer()))
-	c.awaitStatus(id, ecs.TaskRunning)
-	stop()
+	f := startRunningTask(t, nil)
+	rt, a, id := f.rt, f.a, f.id
+	f.stop()
 
 	inspects := rt.inspectCount()
 	a.runnerOf(id).poke()
@@ -96,11 +107,8 @@ func TestRunnerStartsNoRoundAfterTheAgentStops(t *testing.T) {
 // A stopped task's runner rests until its cleanup time, which its own
 // timer wakes it for: it removes the containers and forgets the task.
 func TestRunnerWakesItselfToCleanUp(t *testing.T) {
-	c := newCluster(t)
-	rt := newFakeRuntime()
-	a, _ := c.startAgentWith(rt, t.TempDir(), func(cfg *Config) { cfg.CleanupWait = 100 * time.Millisecond })
-	id := c.place(a, c.register("web", appContainer()))
-	c.awaitStatus(id, ecs.TaskRunning)
+	f := startRunningTask(t, func(cfg *Config) { cfg.CleanupWait = 100 * time.Millisecond })
+	c, rt, a, id := f.c, f.rt, f.a, f.id
 	c.stop(id)
 	c.awaitStatus(id, ecs.TaskStopped)
 
