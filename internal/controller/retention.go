@@ -39,7 +39,11 @@ type Retention struct {
 // Expired reports whether a task is to be purged at now: it is STOPPED
 // and stopped more than retention ago.
 func Expired(t *ecs.Task, now time.Time, retention time.Duration) bool {
-	return t.Known.LastStatus == ecs.TaskStopped && !t.Known.StoppedAt.IsZero() && now.Sub(t.Known.StoppedAt) > retention
+	return expired(t.Known.LastStatus, t.Known.StoppedAt, now, retention)
+}
+
+func expired(last ecs.TaskStatus, stoppedAt, now time.Time, retention time.Duration) bool {
+	return last == ecs.TaskStopped && !stoppedAt.IsZero() && now.Sub(stoppedAt) > retention
 }
 
 // Run sweeps every tenth of the retention period (at least every second,
@@ -79,13 +83,15 @@ func (r *Retention) retention() time.Duration {
 	return r.Retention
 }
 
-// Sweep purges every expired task and reports how many it purged.
+// Sweep purges every expired task and reports how many it purged. It
+// lists each task's stop alone (store.TaskStop), then reads an expired
+// task whole in the transaction that purges it.
 func (r *Retention) Sweep(ctx context.Context) (int, error) {
 	now, retention := r.Now(), r.retention()
-	var expired []*ecs.Task
-	err := r.Store.ForEachTask(ctx, func(t *ecs.Task) bool {
-		if Expired(t, now, retention) {
-			expired = append(expired, t)
+	var due []*store.TaskStop
+	err := r.Store.ForEachTaskStop(ctx, func(t *store.TaskStop) bool {
+		if expired(t.Known.LastStatus, t.Known.StoppedAt, now, retention) {
+			due = append(due, t)
 		}
 		return true
 	})
@@ -93,7 +99,7 @@ func (r *Retention) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	purged := 0
-	for _, t := range expired {
+	for _, t := range due {
 		_, err := r.Store.Update(ctx, func(tx *store.Tx) error {
 			cur, err := tx.GetTask(t.Cluster, t.ID)
 			if errors.Is(err, store.ErrNotFound) {

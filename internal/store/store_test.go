@@ -34,7 +34,7 @@ func newTestEtcd(t testing.TB) *Embedded {
 	return e
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx

@@ -156,12 +156,35 @@ func (s *Store) WatchTaskPlacements(ctx context.Context, fromRev int64) (<-chan 
 // the decode cache: a listing of every task would only evict what the
 // cache holds for reads that repeat.
 func (s *Store) ForEachTaskPlacement(ctx context.Context, fn func(*TaskPlacement) bool) error {
+	return forEachTaskAs(ctx, s, fn)
+}
+
+// TaskStop is what the stopped-task purge needs of a stored task: whether
+// and when it stopped. Decoding it instead of the whole task skips the
+// rest of the record, as TaskPlacement does.
+type TaskStop struct {
+	ID      string `json:"id"`
+	Cluster string `json:"cluster"`
+	Known   struct {
+		LastStatus ecs.TaskStatus `json:"lastStatus"`
+		StoppedAt  time.Time      `json:"stoppedAt"`
+	} `json:"known"`
+}
+
+// ForEachTaskStop is ForEachTaskPlacement for TaskStop.
+func (s *Store) ForEachTaskStop(ctx context.Context, fn func(*TaskStop) bool) error {
+	return forEachTaskAs(ctx, s, fn)
+}
+
+// forEachTaskAs calls fn with every task decoded as a new T, bypassing
+// the decode cache, until fn returns false.
+func forEachTaskAs[T any](ctx context.Context, s *Store, fn func(*T) bool) error {
 	return s.scan(ctx, tasksPrefix, "", false, func(kv *mvccpb.KeyValue) (bool, error) {
-		t := new(TaskPlacement)
-		if err := jsondecode.Unmarshal(kv.Value, t); err != nil {
+		v := new(T)
+		if err := jsondecode.Unmarshal(kv.Value, v); err != nil {
 			return false, fmt.Errorf("decode %s: %w", kv.Key, err)
 		}
-		return fn(t), nil
+		return fn(v), nil
 	})
 }
 

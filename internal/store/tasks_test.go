@@ -20,7 +20,7 @@ func placedTask(c, inst string, n int) *ecs.Task {
 	return &ecs.Task{ID: fmt.Sprintf("%032x", n), Cluster: c, ContainerInstanceID: inst, DesiredStatus: ecs.TaskRunning}
 }
 
-func createTasks(t *testing.T, s *Store, tasks ...*ecs.Task) {
+func createTasks(t testing.TB, s *Store, tasks ...*ecs.Task) {
 	t.Helper()
 	for start := 0; start < len(tasks); start += 50 {
 		batch := tasks[start:min(start+50, len(tasks))]
@@ -150,6 +150,56 @@ func TestTaskPlacementsDecodeFromStoredTasks(t *testing.T) {
 			t.Errorf("task %d: listed %+v, watched %+v; want %+v", i, listed[i], watched[i], want)
 		}
 	}
+}
+
+// TaskStop's fields must decode from a stored ecs.Task: a renamed JSON
+// field in either would keep stopped tasks forever.
+func TestTaskStopsDecodeFromStoredTasks(t *testing.T) {
+	s := newTestStore(t)
+	stopped := runningTask("c1", "i1", "family:web", 1, ecs.TaskStopped, ecs.TaskStopped)
+	stopped.Known.StoppedAt = time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC)
+	tasks := []*ecs.Task{stopped, runningTask("c2", "i2", "service:api", 2, ecs.TaskRunning, ecs.TaskRunning)}
+	createTasks(t, s, tasks...)
+
+	var listed []TaskStop
+	if err := s.ForEachTaskStop(testCtx(t), func(st *TaskStop) bool { listed = append(listed, *st); return true }); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range tasks {
+		want := TaskStop{ID: task.ID, Cluster: task.Cluster}
+		want.Known.LastStatus, want.Known.StoppedAt = task.Known.LastStatus, task.Known.StoppedAt
+		if listed[i] != want {
+			t.Errorf("task %d: listed %+v, want %+v", i, listed[i], want)
+		}
+	}
+}
+
+// BenchmarkForEachTask lists 2,000 stored tasks whole (ecs.Task, through
+// the decode cache) and as what the stopped-task purge needs (TaskStop).
+func BenchmarkForEachTask(b *testing.B) {
+	s := newTestStore(b)
+	tasks := make([]*ecs.Task, 2000)
+	for i := range tasks {
+		tasks[i] = runningTask("c", "i1", "family:web", i, ecs.TaskRunning, ecs.TaskRunning)
+	}
+	createTasks(b, s, tasks...)
+	ctx := testCtx(b)
+	b.Run("ecs.Task", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.ForEachTask(ctx, func(*ecs.Task) bool { return true }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("TaskStop", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.ForEachTaskStop(ctx, func(*TaskStop) bool { return true }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkDecodeStoredTask(b *testing.B) {
