@@ -281,7 +281,13 @@ func (w *world) saveMemProfiles(ctx context.Context, prefix string, gc bool) err
 // pprof is a request for the server's /debug/pprof/<query> (it serves
 // them on --debug-listen).
 func (w *world) pprof(ctx context.Context, query string) (*http.Request, error) {
-	return http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.debug+"/debug/pprof/"+query, nil)
+	return pprofAt(ctx, w.debug, query)
+}
+
+// pprofAt is a request for /debug/pprof/<query> on the debug listener at
+// addr.
+func pprofAt(ctx context.Context, addr, query string) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/"+query, nil)
 }
 
 // goroutines is the server's goroutine count, from the first line of
@@ -662,11 +668,11 @@ func (w *world) startProfile(ctx context.Context, path string) (func() error, er
 	if path == "" {
 		return func() error { return nil }, nil
 	}
-	query := fmt.Sprintf("/debug/pprof/profile?seconds=%d", profileSeconds)
+	query := fmt.Sprintf("profile?seconds=%d", profileSeconds)
 	targets := map[string]string{path: w.debug, path + ".sim": w.simDebug}
 	done := make(chan error, len(targets))
 	for out, addr := range targets {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+query, nil)
+		req, err := pprofAt(ctx, addr, query)
 		if err != nil {
 			return nil, err
 		}
